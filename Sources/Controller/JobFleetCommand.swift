@@ -1,0 +1,19 @@
+import ArgumentParser
+import Shared
+
+/// The `jobfleet` command line: the controller an operator runs on a bastion host.
+public struct JobFleetCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "jobfleet",
+        abstract: "Deploy and run the bk-job backend on a fleet of Linux hosts over SSH.",
+        discussion: """
+            JobFleet pushes jars, ops scripts and rendered configuration to every host \
+            of a fleet manifest, starts the services in dependency order through a small \
+            agent on each host, and reports what runs where.
+            """,
+        version: JobFleetVersion.current,
+        subcommands: []
+    )
+
+    public init() {}
+}

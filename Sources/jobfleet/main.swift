@@ -1,0 +1,3 @@
+import Controller
+
+await JobFleetCommand.main()
