@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Shared"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Shared", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Shared", "Controller", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
