@@ -117,6 +117,11 @@ final class YAMLReader {
                                   field: field, message: message))
     }
 
+    /// Records a problem found after parsing, when only a line is known.
+    func reportAt(line: Int?, field: String, message: String) {
+        issues.append(ConfigIssue(file: file, line: line, field: field, message: message))
+    }
+
     // MARK: Typed access
 
     /// The node as a mapping with scalar keys; records a problem otherwise.
