@@ -1,0 +1,87 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `hello` parameters: who is asking (for the agent's log only).
+public struct HelloRequest: Codable, Sendable, Equatable {
+    /// Free-form client name and version, e.g. `jobfleet 0.1.0`.
+    public var client: String?
+    /// A hello from `client`.
+    public init(client: String? = nil) { self.client = client }
+}
+
+/// `hello` result: the agent and the host it runs on.
+public struct HelloResult: Codable, Sendable, Equatable {
+    /// The agent process.
+    public var agent: AgentInfo
+    /// Facts about the host.
+    public var host: HostFacts
+    /// Builds a hello result.
+    public init(agent: AgentInfo, host: HostFacts) {
+        self.agent = agent
+        self.host = host
+    }
+}
+
+/// The agent process answering.
+public struct AgentInfo: Codable, Sendable, Equatable {
+    /// JobFleet version of the agent binary.
+    public var version: String
+    /// Protocol versions it accepts.
+    public var protocolVersions: [Int]
+    /// Its process id.
+    public var pid: Int32
+    /// When this agent process started.
+    public var startedAt: Date
+    /// The BK_HOME it serves.
+    public var bkHome: String
+    /// Builds agent info.
+    public init(version: String, protocolVersions: [Int], pid: Int32, startedAt: Date, bkHome: String) {
+        self.version = version
+        self.protocolVersions = protocolVersions
+        self.pid = pid
+        self.startedAt = startedAt
+        self.bkHome = bkHome
+    }
+}
+
+/// What the controller needs to know about a host before deploying to it.
+public struct HostFacts: Codable, Sendable, Equatable {
+    /// The host's own name (uname nodename).
+    public var hostname: String
+    /// Kernel release (uname release).
+    public var kernel: String
+    /// Online CPUs.
+    public var cpus: Int
+    /// Total memory in bytes.
+    public var memoryBytes: UInt64
+    /// Memory available to new processes in bytes (MemAvailable).
+    public var memoryAvailableBytes: UInt64
+    /// Free bytes for an unprivileged user on the file system holding BK_HOME.
+    public var diskFreeBytes: UInt64
+    /// Size of that file system in bytes.
+    public var diskTotalBytes: UInt64
+    /// `java -version`'s version string (e.g. `17.0.15`), or nil when java is missing.
+    public var javaVersion: String?
+    /// Why the java version is unknown, when it is.
+    public var javaError: String?
+    /// Kernel boot id: changes on every reboot.
+    public var bootId: String?
+    /// Builds host facts.
+    public init(hostname: String, kernel: String, cpus: Int, memoryBytes: UInt64, memoryAvailableBytes: UInt64,
+                diskFreeBytes: UInt64, diskTotalBytes: UInt64, javaVersion: String?, javaError: String?,
+                bootId: String?) {
+        self.hostname = hostname
+        self.kernel = kernel
+        self.cpus = cpus
+        self.memoryBytes = memoryBytes
+        self.memoryAvailableBytes = memoryAvailableBytes
+        self.diskFreeBytes = diskFreeBytes
+        self.diskTotalBytes = diskTotalBytes
+        self.javaVersion = javaVersion
+        self.javaError = javaError
+        self.bootId = bootId
+    }
+}

@@ -1,0 +1,113 @@
+/// How to run one service, as the controller rendered it from the catalog and the manifest.
+///
+/// The agent runs `command` as given: no shell, no templating, no placeholder expansion.
+public struct ServiceSpec: Codable, Sendable, Equatable {
+    /// Service name, e.g. `job-manage`: lowercase letters, digits, `.`, `_`, `-`.
+    public var name: String
+    /// Whether the service should run. Defaults to running.
+    public var desired: DesiredState
+    /// Program and arguments. A program without `/` is looked up on the agent's PATH.
+    public var command: [String]
+    /// Environment added to (and overriding) the agent's own environment.
+    public var env: [String: String]
+    /// Working directory; defaults to `$BK_HOME/job/backend/<name>`.
+    public var workingDirectory: String?
+    /// The release (`releases/<id>`) this spec is meant to run; reported in status.
+    public var release: String?
+    /// How to tell the service is healthy; nil means process liveness only.
+    public var health: HealthCheckSpec?
+    /// Seconds between SIGTERM and SIGKILL when stopping. Default 60.
+    public var stopTimeoutSeconds: Double
+    /// Backoff and give-up rules for unexpected exits.
+    public var restart: RestartPolicy
+    /// The service's own log file; defaults to `$BK_HOME/logs/job/<name>/<name>.log`.
+    public var logFile: String?
+
+    /// A spec with defaults for everything but name and command.
+    public init(name: String, command: [String], desired: DesiredState = .running, env: [String: String] = [:],
+                workingDirectory: String? = nil, release: String? = nil, health: HealthCheckSpec? = nil,
+                stopTimeoutSeconds: Double = 60, restart: RestartPolicy = RestartPolicy(), logFile: String? = nil) {
+        self.name = name
+        self.desired = desired
+        self.command = command
+        self.env = env
+        self.workingDirectory = workingDirectory
+        self.release = release
+        self.health = health
+        self.stopTimeoutSeconds = stopTimeoutSeconds
+        self.restart = restart
+        self.logFile = logFile
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, desired, command, env, workingDirectory, release, health, stopTimeoutSeconds, restart, logFile
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        desired = try c.decodeIfPresent(DesiredState.self, forKey: .desired) ?? .running
+        command = try c.decode([String].self, forKey: .command)
+        env = try c.decodeIfPresent([String: String].self, forKey: .env) ?? [:]
+        workingDirectory = try c.decodeIfPresent(String.self, forKey: .workingDirectory)
+        release = try c.decodeIfPresent(String.self, forKey: .release)
+        health = try c.decodeIfPresent(HealthCheckSpec.self, forKey: .health)
+        stopTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .stopTimeoutSeconds) ?? 60
+        restart = try c.decodeIfPresent(RestartPolicy.self, forKey: .restart) ?? RestartPolicy()
+        logFile = try c.decodeIfPresent(String.self, forKey: .logFile)
+    }
+
+    /// The same spec with `desired` ignored: what a running process was started from.
+    /// Two specs that differ only in `desired` need no restart.
+    public var runDefinition: ServiceSpec {
+        var copy = self
+        copy.desired = .running
+        return copy
+    }
+}
+
+/// Whether a service should run.
+public enum DesiredState: String, Codable, Sendable {
+    /// Keep it running; restart it when it exits.
+    case running
+    /// Keep it stopped.
+    case stopped
+}
+
+/// Restart rules after an unexpected exit: exponential backoff, then `failed`.
+public struct RestartPolicy: Codable, Sendable, Equatable {
+    /// Delay before the first restart.
+    public var initialBackoffSeconds: Double
+    /// The delay doubles per consecutive failure up to this.
+    public var maxBackoffSeconds: Double
+    /// This many unexpected exits within `windowSeconds` mark the service `failed`.
+    public var maxFailures: Int
+    /// The window over which failures are counted.
+    public var windowSeconds: Double
+    /// A run this long resets the backoff to `initialBackoffSeconds`.
+    public var resetAfterSeconds: Double
+
+    /// The default policy: 1 s doubling to 60 s; 5 failures in 5 minutes give up; 60 s up resets.
+    public init(initialBackoffSeconds: Double = 1, maxBackoffSeconds: Double = 60, maxFailures: Int = 5,
+                windowSeconds: Double = 300, resetAfterSeconds: Double = 60) {
+        self.initialBackoffSeconds = initialBackoffSeconds
+        self.maxBackoffSeconds = maxBackoffSeconds
+        self.maxFailures = maxFailures
+        self.windowSeconds = windowSeconds
+        self.resetAfterSeconds = resetAfterSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case initialBackoffSeconds, maxBackoffSeconds, maxFailures, windowSeconds, resetAfterSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RestartPolicy()
+        initialBackoffSeconds = try c.decodeIfPresent(Double.self, forKey: .initialBackoffSeconds) ?? d.initialBackoffSeconds
+        maxBackoffSeconds = try c.decodeIfPresent(Double.self, forKey: .maxBackoffSeconds) ?? d.maxBackoffSeconds
+        maxFailures = try c.decodeIfPresent(Int.self, forKey: .maxFailures) ?? d.maxFailures
+        windowSeconds = try c.decodeIfPresent(Double.self, forKey: .windowSeconds) ?? d.windowSeconds
+        resetAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .resetAfterSeconds) ?? d.resetAfterSeconds
+    }
+}
