@@ -70,4 +70,6 @@ public struct InstanceChange: Sendable {
     public var reasons: [String]
     /// The release active before, for rollback.
     public var previousRelease: String?
+    /// The revision the agent had before, for rollback.
+    public var previousRevision: String? = nil
 }

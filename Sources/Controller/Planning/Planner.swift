@@ -57,6 +57,12 @@ public enum Planner {
     }
 
     static func change(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
+        var result = bareChange(for: instance, status: status, changedFiles: changedFiles)
+        result.previousRevision = status?.revision
+        return result
+    }
+
+    private static func bareChange(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
         let target = instance.artifact.id
         guard let status else {
             return InstanceChange(instance: instance, action: .start, reasons: ["new instance"], previousRelease: nil)
