@@ -215,9 +215,10 @@ public final class Rollout: Sendable {
                 try await host.write(files)
                 emit(.step(instance: instance.label, what: "wrote \(files.map { ($0.remotePath as NSString).lastPathComponent }.joined(separator: ", "))"))
             }
-            let activation = try await host.activate(instance.service, release: instance.artifact.id)
+            let release = instance.spec.release ?? instance.artifact.id
+            let activation = try await host.activate(instance.service, release: release)
             if !activation.unchanged {
-                emit(.step(instance: instance.label, what: "activated release \(instance.artifact.id)"))
+                emit(.step(instance: instance.label, what: "activated release \(release)"))
             }
             try await host.apply([instance.spec], prune: false)
             let method: AgentMethod = change.action == .restart ? .restart : .start
