@@ -9,7 +9,7 @@ struct ExecOutput {
     /// Prints one host's result.
     func show(_ outcome: Outcome) {
         if json {
-            Console.out(ExecRecord(outcome).jsonLine())
+            Console.json(ExecRecord(outcome))
             return
         }
         let seconds = String(format: "%.2fs", outcome.duration.seconds)
@@ -90,25 +90,4 @@ struct ExecRecord: Encodable {
             errorKind = (failure as? SSHError)?.kind.rawValue
         }
     }
-
-    func jsonLine() -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, for display.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
-
-/// Unbuffered writes to stdout and stderr, so each host's block appears as soon as it is done.
-enum Console {
-    static func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
-    static func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 }
