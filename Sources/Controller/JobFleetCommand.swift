@@ -12,7 +12,7 @@ public struct JobFleetCommand: AsyncParsableCommand {
             agent on each host, and reports what runs where.
             """,
         version: JobFleetVersion.current,
-        subcommands: []
+        subcommands: [ExecCommand.self, CopyCommand.self]
     )
 
     public init() {}

@@ -1,3 +1,0 @@
-import Controller
-
-await JobFleetCommand.main()
