@@ -1,0 +1,66 @@
+import Foundation
+import Shared
+
+/// One conversation with a host's agent: JSON lines over `jobfleet-agent rpc`, one request at a
+/// time, each answer matched to its request by id.
+actor AgentChannel {
+    let hostLabel: String
+    private let stream: any HostStream
+    private var nextID = 0
+    /// The held lease's fencing token, sent with every changing request.
+    var fence: UInt64?
+    private let encoder = AgentProtocol.makeEncoder()
+    private let decoder = AgentProtocol.makeDecoder()
+
+    init(hostLabel: String, stream: any HostStream) {
+        self.hostLabel = hostLabel
+        self.stream = stream
+    }
+
+    func setFence(_ token: UInt64?) { fence = token }
+
+    /// Sends `body` and returns the agent's result; an agent error is thrown as `HostFailure`.
+    func call(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
+        nextID += 1
+        let request = AgentRequest(id: String(nextID), body, fence: body.changesState ? fence : nil)
+        var line = [UInt8](try encoder.encode(request))
+        line.append(UInt8(ascii: "\n"))
+        try await stream.write(line)
+        guard let answer = try await stream.readLine() else {
+            throw HostFailure(host: hostLabel, message: "the agent closed the connection during \(body.method.rawValue)")
+        }
+        let response: AgentResponse
+        do {
+            response = try decoder.decode(AgentResponse.self, from: Data(answer.utf8))
+        } catch {
+            throw HostFailure(host: hostLabel, message: "the agent answered something unreadable: \(answer.prefix(200))")
+        }
+        guard response.id == request.id else {
+            throw HostFailure(host: hostLabel, message: "the agent answered request \(response.id ?? "?") instead of \(request.id)")
+        }
+        if case .error(let failure) = response.body {
+            throw HostFailure(host: hostLabel, message: failure.message, agent: failure)
+        }
+        return response.body
+    }
+
+    func close() async {
+        _ = try? await stream.finishWriting()
+    }
+}
+
+/// Something failed on one host; the message says what and, where it can, what to do.
+public struct HostFailure: Error, CustomStringConvertible, Sendable {
+    public var host: String
+    public var message: String
+    /// The agent's own error, when it was the agent that refused.
+    public var agent: AgentFailure?
+
+    public init(host: String, message: String, agent: AgentFailure? = nil) {
+        self.host = host
+        self.message = message
+        self.agent = agent
+    }
+
+    public var description: String { "\(host): \(message)" }
+}
