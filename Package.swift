@@ -37,10 +37,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Two glibc spawn extensions that Swift's Glibc import hides (no logic).
+        .target(name: "CAgentSupport"),
         .target(
             name: "Agent",
             dependencies: [
                 "Shared",
+                "CAgentSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
