@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libssh2 from the system (Debian: libssh2-1-dev). Includes only, no logic.
@@ -35,6 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Two glibc spawn extensions that Swift's Glibc import hides (no logic).
@@ -54,7 +56,7 @@ let package = Package(
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Shared"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Shared"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Shared", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Shared", "Controller", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,6 +22,10 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     public var restart: RestartPolicy
     /// The service's own log file; defaults to `$BK_HOME/logs/job/<name>/<name>.log`.
     public var logFile: String?
+    /// Opaque fingerprint of everything the controller rendered for this service (release,
+    /// configuration files, command). Stored with the spec and reported back in status, so
+    /// the controller can tell whether a running instance is current.
+    public var revision: String?
 
     /// A spec with defaults for everything but name and command.
     public init(name: String, command: [String], desired: DesiredState = .running, env: [String: String] = [:],
@@ -41,6 +45,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, desired, command, env, workingDirectory, release, health, stopTimeoutSeconds, restart, logFile
+        case revision
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,6 +60,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         stopTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .stopTimeoutSeconds) ?? 60
         restart = try c.decodeIfPresent(RestartPolicy.self, forKey: .restart) ?? RestartPolicy()
         logFile = try c.decodeIfPresent(String.self, forKey: .logFile)
+        revision = try c.decodeIfPresent(String.self, forKey: .revision)
     }
 
     /// The same spec with `desired` ignored: what a running process was started from.

@@ -144,6 +144,8 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var desiredRelease: String?
     /// Release the jar link points at now.
     public var activeRelease: String?
+    /// The applied spec's revision (see `ServiceSpec.revision`).
+    public var revision: String?
     /// False when the applied spec changed since the process started: a restart applies it.
     public var specCurrent: Bool
     /// True when this agent adopted the process from an earlier agent instead of starting it.

@@ -1,0 +1,76 @@
+/// The service catalog (`deploy/bk-job/catalog.yaml`): for every service of a bk-job release,
+/// where its jar and script are, its port, JVM options, configuration template, health check
+/// and dependencies. Data, not code, because the service set changes between releases.
+public struct ServiceCatalog: Sendable {
+    /// The catalog file (absolute).
+    public var path: String
+    /// Schema version of the file.
+    public var version: Int
+    /// The project directory under BK_HOME (`job`).
+    public var project: String
+    /// The upstream runbook's start sequence.
+    public var runbook: [String]
+    /// Every service, in catalog order.
+    public var services: [ServiceDefinition]
+
+    /// The service called `name`.
+    public func service(_ name: String) -> ServiceDefinition? { services.first { $0.name == name } }
+}
+
+/// One service of the catalog. String fields may hold `__KEY__` placeholders, rendered per host.
+public struct ServiceDefinition: Sendable, Equatable {
+    public var name: String
+    /// The jar, relative to both the release directory and `$BK_HOME/<project>`.
+    public var jar: String
+    /// The ops script, relative like `jar`.
+    public var script: String?
+    /// The HTTP port (a placeholder such as `__BK_JOB_MANAGE_SERVER_PORT__` or a number).
+    public var port: String
+    /// Rendered configuration files.
+    public var configs: [ConfigFile]
+    /// The java executable.
+    public var java: String
+    /// JVM options, before `-jar`.
+    public var javaOptions: [String]
+    /// Extra environment for the process.
+    public var environment: [String: String]
+    /// Services that must be healthy (on their target release) before this one starts.
+    public var dependsOn: [String]
+    public var health: HealthSpec
+    public var startTimeout: Duration
+    public var stopTimeout: Duration
+    public var restartBackoffInitial: Duration
+    public var restartBackoffMax: Duration
+    /// Line of the service's entry in the catalog, for messages.
+    public var line: Int?
+
+    /// A configuration file rendered from a template in the release.
+    public struct ConfigFile: Sendable, Equatable {
+        /// Template path, relative to the release directory.
+        public var template: String
+        /// Destination, relative to BK_HOME.
+        public var dest: String
+    }
+}
+
+/// How to tell whether a service instance is healthy.
+public struct HealthSpec: Sendable, Equatable {
+    public enum Check: Sendable, Equatable {
+        /// GET `path` on the service's port (or `port`), with basic auth when `user` is set.
+        case http(path: String, port: String?, user: String?, password: String?, expectStatus: Int)
+        /// A TCP connect to the service's port (or `port`).
+        case tcp(port: String?)
+        /// A command whose exit status 0 means healthy.
+        case command([String])
+    }
+
+    public var check: Check
+    /// No verdict is taken this long after start.
+    public var startGrace: Duration
+    public var interval: Duration
+    public var timeout: Duration
+    /// Consecutive passes to become healthy.
+    public var healthyThreshold: Int
+    /// Consecutive failures to become unhealthy.
+    public var unhealthyThreshold: Int
+}

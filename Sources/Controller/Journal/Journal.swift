@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+
+/// The controller's SQLite journal: every deployment-like command, its steps, results and
+/// durations, and the release each instance ended on. History, audit and rollback read it; the
+/// fleet itself (the agents) stays the source of truth for what runs.
+public final class Journal: Sendable {
+    let db: DatabaseQueue
+    public let path: String
+
+    /// `$JOBFLEET_JOURNAL`, else `$XDG_STATE_HOME/jobfleet/journal.sqlite` (`~/.local/state/…`).
+    public static var defaultPath: String {
+        let env = ProcessInfo.processInfo.environment
+        if let path = env["JOBFLEET_JOURNAL"], !path.isEmpty { return path }
+        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(env["HOME"] ?? NSHomeDirectory())/.local/state"
+        return "\(base)/jobfleet/journal.sqlite"
+    }
+
+    /// Opens (creating when needed) the journal at `path`.
+    public init(path: String = Journal.defaultPath) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        db = try DatabaseQueue(path: path, configuration: config)
+        try Self.migrator.migrate(db)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "deployment") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("fleet", .text).notNull().indexed()
+                t.column("manifest", .text).notNull()
+                t.column("command", .text).notNull()
+                t.column("arguments", .text).notNull()
+                t.column("operator", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.column("result", .text).notNull()
+                t.column("summary", .text).notNull().defaults(to: "")
+            }
+            try db.create(table: "step") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("deployment", onDelete: .cascade).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("host", .text)
+                t.column("service", .text)
+                t.column("kind", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("seconds", .double)
+                t.column("ok", .boolean).notNull()
+            }
+            try db.create(table: "instanceRelease") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("deployment", onDelete: .cascade).notNull()
+                t.column("host", .text).notNull()
+                t.column("service", .text).notNull()
+                t.column("release", .text).notNull()
+                t.column("revision", .text)
+                t.column("at", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// Starts a journal entry. Entries of the same fleet still marked running belong to a
+    /// controller that died: they are marked interrupted.
+    public func begin(fleet: String, manifest: String, command: String, arguments: [String]) throws -> Int64 {
+        let who = "\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")@\(ProcessInfo.processInfo.hostName)"
+        return try db.write { db in
+            try db.execute(sql: "UPDATE deployment SET result = 'interrupted', finishedAt = ? WHERE fleet = ? AND result = 'running'",
+                           arguments: [Date(), fleet])
+            try db.execute(sql: """
+                INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result)
+                VALUES (?, ?, ?, ?, ?, ?, 'running')
+                """, arguments: [fleet, manifest, command, arguments.joined(separator: " "), who, Date()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records one step. Journal failures never stop a rollout: they are ignored here.
+    public func step(_ deployment: Int64, host: String?, service: String?, kind: String, message: String,
+                     seconds: Double? = nil, ok: Bool = true) {
+        try? db.write { db in
+            try db.execute(sql: """
+                INSERT INTO step (deploymentId, at, host, service, kind, message, seconds, ok)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [deployment, Date(), host, service, kind, message, seconds, ok])
+        }
+    }
+
+    /// Records the release an instance runs after this deployment.
+    public func release(_ deployment: Int64, host: String, service: String, release: String, revision: String?) {
+        try? db.write { db in
+            try db.execute(sql: """
+                INSERT INTO instanceRelease (deploymentId, host, service, release, revision, at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [deployment, host, service, release, revision, Date()])
+        }
+    }
+
+    /// Closes the entry with its result (`succeeded`, `failed`, `no-op`) and a one-line summary.
+    public func finish(_ deployment: Int64, result: String, summary: String) {
+        try? db.write { db in
+            try db.execute(sql: "UPDATE deployment SET result = ?, summary = ?, finishedAt = ? WHERE id = ?",
+                           arguments: [result, summary, Date(), deployment])
+        }
+    }
+
+    /// The most recent entries of `fleet`, newest first.
+    public func history(fleet: String, limit: Int = 20) throws -> [DeploymentRecord] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.*, (SELECT COUNT(*) FROM step s WHERE s.deploymentId = d.id) AS steps,
+                       (SELECT COUNT(*) FROM step s WHERE s.deploymentId = d.id AND s.ok = 0) AS failedSteps
+                FROM deployment d WHERE fleet = ? ORDER BY id DESC LIMIT ?
+                """, arguments: [fleet, limit]).map(DeploymentRecord.init(row:))
+        }
+    }
+
+    /// The steps of one entry, in order.
+    public func steps(of deployment: Int64) throws -> [StepRecord] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM step WHERE deploymentId = ? ORDER BY id", arguments: [deployment])
+                .map(StepRecord.init(row:))
+        }
+    }
+
+    /// Releases `service` ran on `host`, newest first, without repeats.
+    public func releases(fleet: String, host: String, service: String) throws -> [String] {
+        try db.read { db in
+            let all = try String.fetchAll(db, sql: """
+                SELECT r.release FROM instanceRelease r JOIN deployment d ON d.id = r.deploymentId
+                WHERE d.fleet = ? AND r.host = ? AND r.service = ? ORDER BY r.id DESC
+                """, arguments: [fleet, host, service])
+            var seen = Set<String>()
+            return all.filter { seen.insert($0).inserted }
+        }
+    }
+}
+
+/// One journal entry.
+public struct DeploymentRecord: Sendable, Codable {
+    public var id: Int64
+    public var fleet: String
+    public var command: String
+    public var arguments: String
+    public var `operator`: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var result: String
+    public var summary: String
+    public var steps: Int
+    public var failedSteps: Int
+
+    init(row: Row) {
+        id = row["id"]
+        fleet = row["fleet"]
+        command = row["command"]
+        arguments = row["arguments"]
+        self.operator = row["operator"]
+        startedAt = row["startedAt"]
+        finishedAt = row["finishedAt"]
+        result = row["result"]
+        summary = row["summary"]
+        steps = row["steps"] ?? 0
+        failedSteps = row["failedSteps"] ?? 0
+    }
+
+    /// Wall time, when finished.
+    public var seconds: Double? { finishedAt.map { $0.timeIntervalSince(startedAt) } }
+}
+
+/// One step of a journal entry.
+public struct StepRecord: Sendable, Codable {
+    public var at: Date
+    public var host: String?
+    public var service: String?
+    public var kind: String
+    public var message: String
+    public var seconds: Double?
+    public var ok: Bool
+
+    init(row: Row) {
+        at = row["at"]
+        host = row["host"]
+        service = row["service"]
+        kind = row["kind"]
+        message = row["message"]
+        seconds = row["seconds"]
+        ok = row["ok"]
+    }
+}

@@ -1,0 +1,97 @@
+/// A fleet manifest (`fleet.yaml`): which hosts exist, how to reach them, which release to
+/// deploy and which services run where. Loaded and validated by `FleetManifest.load(path:)`.
+public struct FleetManifest: Sendable {
+    /// The manifest file this was loaded from (absolute).
+    public var path: String
+    /// The fleet's name, used in history and leases.
+    public var name: String
+    /// Default BK_HOME for hosts that don't set their own.
+    public var bkHome: String
+    /// How to reach the hosts.
+    public var ssh: SSHSettings
+    /// Every host, in manifest order.
+    public var hosts: [Host]
+    /// The release to deploy, if the manifest names one.
+    public var release: Release?
+    /// The service catalog file (absolute), if named.
+    public var catalogPath: String?
+    /// Placement: which hosts run which service, in manifest order.
+    public var services: [Placement]
+
+    /// One host of the fleet.
+    public struct Host: Sendable, Equatable {
+        /// The host's name in this manifest (what operators type after `--host`).
+        public var name: String
+        /// Address to connect to: IP literal or DNS name.
+        public var address: String
+        /// SSH port.
+        public var port: Int
+        /// BK_HOME on this host.
+        public var bkHome: String
+        /// Login user on this host (the fleet's `ssh.user` unless the host overrides it).
+        public var user: String
+        /// Line of the host's entry in the manifest, for messages.
+        public var line: Int?
+
+        public init(name: String, address: String, port: Int = 22, bkHome: String, user: String, line: Int? = nil) {
+            self.name = name
+            self.address = address
+            self.port = port
+            self.bkHome = bkHome
+            self.user = user
+            self.line = line
+        }
+
+        /// `name (address:port)`, the way hosts are named in messages.
+        public var label: String { "\(name) (\(address):\(port))" }
+    }
+
+    /// How the controller authenticates and checks host keys.
+    public struct SSHSettings: Sendable, Equatable {
+        public var user: String
+        /// Private key files to try, in order (absolute, `~` expanded).
+        public var identities: [String]
+        /// Also try keys held by ssh-agent (`SSH_AUTH_SOCK`).
+        public var useAgent: Bool
+        /// known_hosts file (absolute).
+        public var knownHosts: String
+        public var hostKeys: HostKeyPolicy
+        public var connectTimeout: Duration
+        /// Default bound on one remote command.
+        public var commandTimeout: Duration
+        /// How many hosts are worked on at once.
+        public var forks: Int
+    }
+
+    /// What to do with a host key that known_hosts does not list.
+    public enum HostKeyPolicy: String, Sendable, Equatable {
+        /// Refuse unknown and changed keys (the default).
+        case strict
+        /// Record unknown keys; still refuse changed ones.
+        case acceptNew = "accept-new"
+    }
+
+    /// The release directory and env file.
+    public struct Release: Sendable, Equatable {
+        /// Release directory in the upstream layout (absolute).
+        public var dir: String
+        /// The `KEY=value` env file (absolute), if any.
+        public var env: String?
+    }
+
+    /// The hosts one service runs on.
+    public struct Placement: Sendable, Equatable {
+        public var service: String
+        public var hosts: [String]
+        public var line: Int?
+    }
+
+    /// The host entry named `name`.
+    public func host(named name: String) -> Host? { hosts.first { $0.name == name } }
+
+    /// The hosts of `service`'s placement, in manifest order.
+    public func hosts(of service: String) -> [Host] {
+        guard let placement = services.first(where: { $0.service == service }) else { return [] }
+        return placement.hosts.compactMap(host(named:))
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import Shared
+
+/// Everything that should be on the fleet, computed from the manifest, the catalog, the release
+/// directory and the env file, before any host is contacted.
+public struct DesiredFleet: Sendable {
+    public var manifest: FleetManifest
+    public var catalog: ServiceCatalog
+    /// Every instance, in placement order.
+    public var instances: [DesiredInstance]
+    /// The env file's values (secrets included: never print this).
+    public var values: [String: String]
+
+    /// Instances on `host`.
+    public func instances(on host: String) -> [DesiredInstance] { instances.filter { $0.host.name == host } }
+
+    /// Instances of `service`.
+    public func instances(of service: String) -> [DesiredInstance] { instances.filter { $0.service == service } }
+
+    /// Keys the controller sets per host; `job.env` may not set them.
+    static let builtInKeys = ["BK_HOME", "LAN_IP", "HOST_NAME"]
+
+    /// Builds the desired fleet. Every problem (unknown service in the placement, missing jar,
+    /// template or env value) is reported at once.
+    public static func build(manifest: FleetManifest, catalog: ServiceCatalog, env: EnvFile?,
+                             checksums: ChecksumCache = ChecksumCache()) throws -> DesiredFleet {
+        guard let release = manifest.release else {
+            throw ConfigError(issues: [ConfigIssue(file: manifest.path, field: "release",
+                message: "is required to deploy: set release.dir (and release.env)")])
+        }
+        var issues: [ConfigIssue] = []
+        var values = env?.values ?? [:]
+        for key in builtInKeys where values[key] != nil {
+            issues.append(ConfigIssue(file: env?.path ?? "", line: env?.lines[key], field: key,
+                                      message: "is set by jobfleet for each host; remove it from the env file"))
+        }
+        if values["BK_JOB_CONFIG_SERVERS"] == nil, let configService = catalog.service("job-config") {
+            let hosts = manifest.hosts(of: "job-config")
+            let servers = hosts.compactMap { host -> String? in
+                guard let port = try? Template(file: catalog.path, text: configService.port).render(values) else { return nil }
+                return "http://\(host.address):\(port)"
+            }
+            if !servers.isEmpty { values["BK_JOB_CONFIG_SERVERS"] = servers.joined(separator: ",") }
+        }
+
+        var artifacts: [String: ReleaseArtifact] = [:]
+        var templates: [String: Template] = [:]
+        var instances: [DesiredInstance] = []
+        for placement in manifest.services {
+            guard let definition = catalog.service(placement.service) else {
+                issues.append(ConfigIssue(file: manifest.path, line: placement.line, field: "services.\(placement.service)",
+                    message: "is not in the catalog \(catalog.path); services there: \(catalog.services.map(\.name).joined(separator: ", "))"))
+                continue
+            }
+            if artifacts[definition.name] == nil {
+                let jar = "\(release.dir)/\(definition.jar)"
+                do {
+                    let (sha, size) = try checksums.sha256(of: jar)
+                    artifacts[definition.name] = ReleaseArtifact(service: definition.name, localPath: jar, sha256: sha, size: size)
+                } catch {
+                    issues.append(ConfigIssue(file: jar, field: "",
+                        message: "\(definition.name)'s jar is missing or unreadable in the release directory \(release.dir)"))
+                    continue
+                }
+                for config in definition.configs where templates[config.template] == nil {
+                    let path = "\(release.dir)/\(config.template)"
+                    if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                        templates[config.template] = Template(file: path, text: text)
+                    } else {
+                        issues.append(ConfigIssue(file: path, field: "",
+                            message: "\(definition.name)'s configuration template is missing or unreadable"))
+                    }
+                }
+            }
+            guard let artifact = artifacts[definition.name] else { continue }
+            for host in manifest.hosts(of: placement.service) {
+                do {
+                    instances.append(try instance(of: definition, on: host, artifact: artifact, catalog: catalog,
+                                                  release: release, templates: templates, values: values))
+                } catch let error as ConfigError {
+                    issues += error.issues
+                }
+            }
+        }
+        // The same missing key shows up once per host: report it once.
+        var seen = Set<String>()
+        issues = issues.filter { seen.insert($0.description).inserted }
+        if !issues.isEmpty { throw ConfigError(issues: issues) }
+        return DesiredFleet(manifest: manifest, catalog: catalog, instances: instances, values: values)
+    }
+
+    static func hostValues(_ host: FleetManifest.Host, _ values: [String: String]) -> [String: String] {
+        var result = values
+        result["BK_HOME"] = host.bkHome
+        result["LAN_IP"] = host.address
+        result["HOST_NAME"] = host.name
+        return result
+    }
+
+    // swiftlint:disable:next function_parameter_count
+    static func instance(of definition: ServiceDefinition, on host: FleetManifest.Host, artifact: ReleaseArtifact,
+                         catalog: ServiceCatalog, release: FleetManifest.Release, templates: [String: Template],
+                         values: [String: String]) throws -> DesiredInstance {
+        let values = hostValues(host, values)
+        var issues: [ConfigIssue] = []
+        func render(_ text: String, field: String) -> String {
+            do { return try Template(file: catalog.path, text: text).render(values) } catch let error as ConfigError {
+                issues += error.issues.map {
+                    var issue = $0
+                    issue.line = definition.line
+                    issue.field = "services.\(definition.name).\(field): \($0.field)"
+                    return issue
+                }
+            } catch {}
+            return text
+        }
+        let projectDir = "\(host.bkHome)/\(catalog.project)"
+        let serviceDir = "\(projectDir)/\((definition.jar as NSString).deletingLastPathComponent)"
+        let jarName = (definition.jar as NSString).lastPathComponent
+        let releaseDir = "\(serviceDir)/releases/\(artifact.id)"
+
+        var files: [DesiredFile] = []
+        for config in definition.configs {
+            guard let template = templates[config.template] else { continue }
+            do {
+                let bytes = Array(try template.render(values).utf8)
+                files.append(DesiredFile(remotePath: "\(host.bkHome)/\(config.dest)", content: bytes,
+                                         sha256: Checksum.sha256(bytes), mode: 0o640, source: template.file))
+            } catch let error as ConfigError {
+                issues += error.issues
+            }
+        }
+        if let script = definition.script {
+            let local = "\(release.dir)/\(script)"
+            if let data = FileManager.default.contents(atPath: local) {
+                let bytes = [UInt8](data)
+                files.append(DesiredFile(remotePath: "\(projectDir)/\(script)", content: bytes,
+                                         sha256: Checksum.sha256(bytes), mode: 0o755, source: local))
+            } else {
+                issues.append(ConfigIssue(file: local, field: "", message: "\(definition.name)'s ops script is missing"))
+            }
+        }
+
+        let portText = render(definition.port, field: "port")
+        let port = Int(portText)
+        if port == nil || !(1...65535).contains(port!) {
+            issues.append(ConfigIssue(file: catalog.path, line: definition.line, field: "services.\(definition.name).port",
+                                      message: "renders to '\(portText)', which is not a port number"))
+        }
+        let command = [render(definition.java, field: "java")]
+            + definition.javaOptions.map { render($0, field: "java_opts") }
+            + ["-jar", "\(projectDir)/\(definition.jar)"]
+        var environment: [String: String] = [:]
+        for (key, value) in definition.environment { environment[key] = render(value, field: "env.\(key)") }
+        let health = healthCheck(definition.health, host: host, port: port ?? 0, render: render)
+        if !issues.isEmpty { throw ConfigError(issues: issues) }
+
+        var spec = ServiceSpec(
+            name: definition.name, command: command, env: environment, workingDirectory: serviceDir,
+            release: artifact.id, health: health,
+            stopTimeoutSeconds: seconds(definition.stopTimeout),
+            restart: RestartPolicy(initialBackoffSeconds: seconds(definition.restartBackoffInitial),
+                                   maxBackoffSeconds: seconds(definition.restartBackoffMax)),
+            logFile: "\(host.bkHome)/logs/\(catalog.project)/\(definition.name)/\(definition.name).log")
+        spec.revision = revision(of: spec, files: files)
+        return DesiredInstance(host: host, service: definition.name, artifact: artifact, files: files, spec: spec,
+                               releaseDir: releaseDir, releaseJar: "\(releaseDir)/\(jarName)",
+                               dependsOn: definition.dependsOn, healthDeadline: definition.startTimeout)
+    }
+
+    static func healthCheck(_ health: HealthSpec, host: FleetManifest.Host, port: Int,
+                            render: (String, String) -> String) -> HealthCheckSpec {
+        let probe: HealthProbe
+        switch health.check {
+        case let .http(path, portText, user, password, expectStatus):
+            let probePort = portText.map { render($0, "health.http.port") } ?? String(port)
+            probe = .http(HTTPProbeSpec(url: "http://\(host.address):\(probePort)\(path)",
+                                        user: user.map { render($0, "health.http.user") },
+                                        password: password.map { render($0, "health.http.password") },
+                                        expectStatus: expectStatus))
+        case .tcp(let portText):
+            probe = .tcp(host: host.address, port: portText.flatMap { Int(render($0, "health.tcp.port")) } ?? port)
+        case .command(let argv):
+            probe = .command(argv.map { render($0, "health.command") })
+        }
+        return HealthCheckSpec(probe: probe, startGraceSeconds: seconds(health.startGrace),
+                               intervalSeconds: seconds(health.interval), timeoutSeconds: seconds(health.timeout),
+                               healthyThreshold: health.healthyThreshold, unhealthyThreshold: health.unhealthyThreshold)
+    }
+
+    /// A fingerprint of the spec and the files it runs with: equal revisions mean nothing to restart for.
+    static func revision(of spec: ServiceSpec, files: [DesiredFile]) -> String {
+        var unversioned = spec
+        unversioned.revision = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var bytes = Array((try? encoder.encode(unversioned)) ?? Data())
+        for file in files.sorted(by: { $0.remotePath < $1.remotePath }) {
+            bytes += Array("\n\(file.remotePath) \(file.sha256) \(file.mode)".utf8)
+        }
+        return String(Checksum.sha256(bytes).prefix(16))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

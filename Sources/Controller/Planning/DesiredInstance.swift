@@ -1,0 +1,24 @@
+import Shared
+
+/// One service instance as it should be on one host: its release, its files and the spec the
+/// agent runs it with.
+public struct DesiredInstance: Sendable {
+    public var host: FleetManifest.Host
+    public var service: String
+    public var artifact: ReleaseArtifact
+    /// Rendered configuration files and the ops script.
+    public var files: [DesiredFile]
+    /// The spec handed to the agent; `spec.revision` fingerprints everything above.
+    public var spec: ServiceSpec
+    /// Remote path of the release directory holding the jar.
+    public var releaseDir: String
+    /// Remote path of the jar inside `releaseDir`.
+    public var releaseJar: String
+    /// Services this one waits for.
+    public var dependsOn: [String]
+    /// How long it may take to become healthy.
+    public var healthDeadline: Duration
+
+    /// `service@host`, the way instances are named in messages.
+    public var label: String { "\(service)@\(host.name)" }
+}

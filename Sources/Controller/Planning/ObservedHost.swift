@@ -1,0 +1,28 @@
+import Shared
+
+/// What a host has now, as its agent and its file system report it.
+public struct ObservedHost: Sendable {
+    public var host: FleetManifest.Host
+    /// The agent's status of every service it knows, by name.
+    public var services: [String: ServiceStatus]
+    /// Releases whose jar is complete on the host, as `service/releaseID`.
+    public var releases: Set<String>
+    /// SHA-256 of the managed files that exist, by remote path.
+    public var files: [String: String]
+    /// Current content of managed files that differ from what is desired (for diffs).
+    public var fileContents: [String: [UInt8]]
+
+    public init(host: FleetManifest.Host, services: [String: ServiceStatus] = [:], releases: Set<String> = [],
+                files: [String: String] = [:], fileContents: [String: [UInt8]] = [:]) {
+        self.host = host
+        self.services = services
+        self.releases = releases
+        self.files = files
+        self.fileContents = fileContents
+    }
+
+    /// True when `artifact` is already complete on this host.
+    public func hasRelease(_ artifact: ReleaseArtifact) -> Bool {
+        releases.contains("\(artifact.service)/\(artifact.id)")
+    }
+}

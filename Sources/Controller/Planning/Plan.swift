@@ -1,0 +1,75 @@
+import Shared
+
+/// What a deploy would change, per host, and the order it would start things in.
+public struct Plan: Sendable {
+    public var hosts: [HostPlan]
+    /// Services grouped in start order: a wave starts only when the previous ones are healthy.
+    public var waves: [[String]]
+    public var order: StartOrder
+
+    /// True when applying the plan would change something.
+    public var hasChanges: Bool { hosts.contains { $0.hasChanges } }
+
+    /// Instance changes of `service`, across hosts.
+    public func changes(of service: String) -> [InstanceChange] {
+        hosts.flatMap(\.changes).filter { $0.instance.service == service }
+    }
+}
+
+/// How services are sequenced.
+public enum StartOrder: String, Sendable, CaseIterable {
+    /// job-config first, then everything whose dependencies are healthy, in parallel.
+    case fast
+    /// The upstream runbook's sequence, each service healthy fleet-wide before the next.
+    case runbook
+}
+
+/// The changes on one host.
+public struct HostPlan: Sendable {
+    public var host: FleetManifest.Host
+    /// Jars to upload (their release is not on the host yet).
+    public var uploads: [ReleaseArtifact]
+    /// Files to create or replace.
+    public var files: [FileChange]
+    /// Instances to start or restart (and those already current, with action `.none`).
+    public var changes: [InstanceChange]
+    /// Services the agent runs here that the placement no longer puts here.
+    public var stops: [String]
+
+    public var hasChanges: Bool {
+        !uploads.isEmpty || !files.isEmpty || !stops.isEmpty || changes.contains { $0.action != .none }
+    }
+
+    /// Bytes to upload to this host.
+    public var uploadBytes: UInt64 { uploads.reduce(0) { $0 + $1.size } }
+}
+
+/// A managed file that will be written.
+public struct FileChange: Sendable {
+    public var service: String
+    public var file: DesiredFile
+    /// Current content, when the file exists and differs.
+    public var old: [UInt8]?
+    public var exists: Bool
+}
+
+/// What happens to one instance.
+public struct InstanceChange: Sendable {
+    public enum Action: String, Sendable {
+        /// Already current and running.
+        case none
+        /// Not running (new, stopped or failed): start it.
+        case start
+        /// Running something else: replace it, rolling.
+        case restart
+    }
+
+    public var instance: DesiredInstance
+    public var action: Action
+    /// Why, in the operator's words (empty for `.none`).
+    public var reasons: [String]
+    /// The release active before, for rollback.
+    public var previousRelease: String?
+    /// The revision the agent had before, for rollback.
+    public var previousRevision: String? = nil
+}

@@ -1,0 +1,95 @@
+import Shared
+
+/// Turns what should be (a `DesiredFleet`) and what is (`ObservedHost`s) into a `Plan`.
+/// Pure: no SSH, no clock.
+public enum Planner {
+    /// Computes the plan. `only` limits it to the named services (others are left as they are).
+    public static func plan(desired: DesiredFleet, observed: [ObservedHost], order: StartOrder = .fast,
+                            only: Set<String>? = nil) -> Plan {
+        var hosts: [HostPlan] = []
+        for host in desired.manifest.hosts {
+            let seen = observed.first { $0.host.name == host.name } ?? ObservedHost(host: host)
+            let instances = desired.instances(on: host.name).filter { only?.contains($0.service) ?? true }
+            hosts.append(plan(host: host, instances: instances, observed: seen,
+                              placed: Set(desired.instances(on: host.name).map(\.service)), only: only))
+        }
+        let services = orderedServices(desired: desired, only: only)
+        let waves: [[String]]
+        switch order {
+        case .fast:
+            waves = DependencyOrder.levels(of: services, in: desired.catalog.services)
+        case .runbook:
+            let runbook = desired.catalog.runbook.filter(services.contains)
+            let rest = services.filter { !runbook.contains($0) }
+            waves = runbook.map { [$0] } + DependencyOrder.levels(of: rest, in: desired.catalog.services)
+        }
+        return Plan(hosts: hosts, waves: waves, order: order)
+    }
+
+    /// Placed services in catalog order.
+    static func orderedServices(desired: DesiredFleet, only: Set<String>?) -> [String] {
+        let placed = Set(desired.instances.map(\.service))
+        return desired.catalog.services.map(\.name).filter { placed.contains($0) && (only?.contains($0) ?? true) }
+    }
+
+    static func plan(host: FleetManifest.Host, instances: [DesiredInstance], observed: ObservedHost,
+                     placed: Set<String>, only: Set<String>?) -> HostPlan {
+        var uploads: [ReleaseArtifact] = []
+        var files: [FileChange] = []
+        var changes: [InstanceChange] = []
+        for instance in instances {
+            if !observed.hasRelease(instance.artifact) && !uploads.contains(instance.artifact) {
+                uploads.append(instance.artifact)
+            }
+            var changedFiles: [String] = []
+            for file in instance.files where observed.files[file.remotePath] != file.sha256 {
+                let exists = observed.files[file.remotePath] != nil
+                files.append(FileChange(service: instance.service, file: file,
+                                        old: observed.fileContents[file.remotePath], exists: exists))
+                changedFiles.append(file.remotePath)
+            }
+            changes.append(change(for: instance, status: observed.services[instance.service], changedFiles: changedFiles))
+        }
+        let stops = observed.services.values
+            .filter { !placed.contains($0.name) && $0.desired == .running && (only?.contains($0.name) ?? true) }
+            .map(\.name).sorted()
+        return HostPlan(host: host, uploads: uploads, files: files, changes: changes, stops: stops)
+    }
+
+    static func change(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
+        var result = bareChange(for: instance, status: status, changedFiles: changedFiles)
+        result.previousRevision = status?.revision
+        return result
+    }
+
+    private static func bareChange(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
+        let target = instance.artifact.id
+        guard let status else {
+            return InstanceChange(instance: instance, action: .start, reasons: ["new instance"], previousRelease: nil)
+        }
+        let previous = status.activeRelease ?? status.release
+        var reasons: [String] = []
+        if let running = status.release ?? status.activeRelease, running != target {
+            reasons.append("release \(running) → \(target)")
+        }
+        if !changedFiles.isEmpty {
+            reasons.append("changed: " + changedFiles.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "))
+        }
+        if reasons.isEmpty && status.revision != instance.spec.revision {
+            reasons.append("service definition changed")
+        }
+        switch status.state {
+        case .running where status.desired == .running && reasons.isEmpty && status.specCurrent:
+            return InstanceChange(instance: instance, action: .none, reasons: [], previousRelease: previous)
+        case .running, .backoff:
+            if reasons.isEmpty { reasons.append(status.specCurrent ? "not desired running" : "running an older definition") }
+            return InstanceChange(instance: instance, action: status.state == .running ? .restart : .start,
+                                  reasons: reasons, previousRelease: previous)
+        case .failed:
+            return InstanceChange(instance: instance, action: .start, reasons: ["failed: \(status.failedReason ?? "gave up restarting")"] + reasons,
+                                  previousRelease: previous)
+        case .stopped, .stopping:
+            return InstanceChange(instance: instance, action: .start, reasons: ["not running"] + reasons, previousRelease: previous)
+        }
+    }
+}

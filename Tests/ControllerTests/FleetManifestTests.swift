@@ -1,0 +1,138 @@
+import Testing
+@testable import Controller
+
+@Suite("Fleet manifest")
+struct FleetManifestTests {
+    static let valid = """
+        name: bk-job-prod
+        bk_home: /data/bkee
+        ssh:
+          user: root
+          identity: /keys/id_ed25519
+          known_hosts: /keys/known_hosts
+          host_keys: accept-new
+          connect_timeout: 5s
+        hosts:
+          - { name: job-1, address: 10.0.0.11 }
+          - { name: job-2, address: 10.0.0.12, port: 2222, bk_home: /srv/bkee }
+        release:
+          dir: ./bk-job-3.9.0
+          env: ./job.env
+        catalog: deploy/bk-job/catalog.yaml
+        services:
+          job-config: [job-1]
+          job-execute: [job-1, job-2]
+        """
+
+    @Test("a valid manifest loads with defaults filled in")
+    func loadsValid() throws {
+        let manifest = try FleetManifest.parse(yaml: Self.valid, path: "/etc/fleet/fleet.yaml")
+        #expect(manifest.name == "bk-job-prod")
+        #expect(manifest.hosts.map(\.name) == ["job-1", "job-2"])
+        #expect(manifest.hosts[0].port == 22)
+        #expect(manifest.hosts[0].bkHome == "/data/bkee")
+        #expect(manifest.hosts[1].port == 2222)
+        #expect(manifest.hosts[1].bkHome == "/srv/bkee")
+        #expect(manifest.hosts[1].user == "root")
+        #expect(manifest.ssh.hostKeys == .acceptNew)
+        #expect(manifest.ssh.connectTimeout == .seconds(5))
+        #expect(manifest.ssh.identities == ["/keys/id_ed25519"])
+        #expect(manifest.release?.dir == "/etc/fleet/bk-job-3.9.0")
+        #expect(manifest.release?.env == "/etc/fleet/job.env")
+        #expect(manifest.catalogPath == "/etc/fleet/deploy/bk-job/catalog.yaml")
+        #expect(manifest.hosts(of: "job-execute").map(\.name) == ["job-1", "job-2"])
+    }
+
+    /// A malformed manifest, the line the error must point at, and words the message must hold.
+    struct Case: Sendable, CustomTestStringConvertible {
+        var label: String
+        var yaml: String
+        var line: Int
+        var fragments: [String]
+        var testDescription: String { label }
+    }
+
+    static let malformed: [Case] = [
+        Case(label: "YAML syntax error", yaml: "name: x\nhosts: [\n  - a: b\n", line: 3, fragments: ["not valid YAML"]),
+        Case(label: "top level is a list", yaml: "- a\n- b\n", line: 1, fragments: ["must be a mapping"]),
+        Case(label: "unknown top-level key", yaml: "name: x\nhostz: []\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 2, fragments: ["hostz", "not a known field"]),
+        Case(label: "missing name", yaml: "hosts:\n  - {name: a, address: 1.2.3.4}\n", line: 1, fragments: ["name", "required"]),
+        Case(label: "host without address", yaml: "name: x\nhosts:\n  - {name: a}\n", line: 3, fragments: ["hosts[0].address", "required"]),
+        Case(label: "port out of range", yaml: "name: x\nhosts:\n  - name: a\n    address: 1.2.3.4\n    port: 70000\n",
+             line: 5, fragments: ["hosts[0].port", "1 to 65535"]),
+        Case(label: "port not a number", yaml: "name: x\nhosts:\n  - {name: a, address: 1.2.3.4, port: ssh}\n",
+             line: 3, fragments: ["hosts[0].port", "'ssh'"]),
+        Case(label: "duplicate host name", yaml: "name: x\nhosts:\n  - {name: a, address: 1.2.3.4}\n  - {name: a, address: 1.2.3.5}\n",
+             line: 4, fragments: ["hosts[1].name", "already"]),
+        Case(label: "shell metacharacters in address", yaml: "name: x\nhosts:\n  - {name: a, address: '1.2.3.4;rm -rf /'}\n",
+             line: 3, fragments: ["hosts[0].address"]),
+        Case(label: "relative bk_home", yaml: "name: x\nbk_home: data/bkee\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 2, fragments: ["bk_home", "absolute"]),
+        Case(label: "dot-dot in bk_home", yaml: "name: x\nhosts:\n  - {name: a, address: 1.2.3.4, bk_home: /data/../etc}\n",
+             line: 3, fragments: ["hosts[0].bk_home", ".."]),
+        Case(label: "space in bk_home", yaml: "name: x\nhosts:\n  - {name: a, address: 1.2.3.4, bk_home: '/data/bk ee'}\n",
+             line: 3, fragments: ["a space"]),
+        Case(label: "placement names an unknown host",
+             yaml: "name: x\nhosts:\n  - {name: a, address: 1.2.3.4}\nservices:\n  job-config: [a, b]\n",
+             line: 5, fragments: ["services.job-config", "'b'", "hosts are: a"]),
+        Case(label: "unsafe service name",
+             yaml: "name: x\nhosts:\n  - {name: a, address: 1.2.3.4}\nservices:\n  'job-$(id)': [a]\n",
+             line: 5, fragments: ["not a valid service name"]),
+        Case(label: "bad host-key policy", yaml: "name: x\nssh:\n  host_keys: yolo\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 3, fragments: ["ssh.host_keys", "strict or accept-new"]),
+        Case(label: "bad duration", yaml: "name: x\nssh:\n  connect_timeout: soon\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 3, fragments: ["ssh.connect_timeout", "duration"]),
+        Case(label: "hosts is a mapping", yaml: "name: x\nhosts:\n  a: 1.2.3.4\n", line: 3, fragments: ["hosts", "must be a list"]),
+        Case(label: "duplicate key", yaml: "name: x\nname: y\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 2, fragments: ["name"]),
+        Case(label: "invalid login name", yaml: "name: x\nssh:\n  user: 'root; id'\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 3, fragments: ["ssh.user"]),
+    ]
+
+    @Test("malformed manifests are rejected with file, line and field", arguments: malformed)
+    func rejectsMalformed(testCase: Case) throws {
+        let error = try #require(throws: ConfigError.self) {
+            try FleetManifest.parse(yaml: testCase.yaml, path: "/tmp/fleet.yaml")
+        }
+        let issue = try #require(error.issues.first { $0.line == testCase.line }, "no issue on line \(testCase.line): \(error)")
+        let text = error.description
+        #expect(issue.file == "/tmp/fleet.yaml")
+        for fragment in testCase.fragments {
+            #expect(text.contains(fragment), "\(text) should mention \(fragment)")
+        }
+    }
+
+    @Test("every problem is reported in one pass")
+    func reportsAllAtOnce() throws {
+        let yaml = """
+            name: x
+            hosts:
+              - {name: a, address: 1.2.3.4, port: 0}
+              - {name: a, address: 'bad address'}
+            services:
+              job-config: [zz]
+            """
+        let error = try #require(throws: ConfigError.self) { try FleetManifest.parse(yaml: yaml, path: "f.yaml") }
+        #expect(error.issues.count >= 4)
+        #expect(Set(error.issues.compactMap(\.line)) == [3, 4, 6])
+    }
+
+    @Test("alias bombs are refused quickly, not expanded")
+    func aliasBomb() throws {
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1..<20 {
+            let refs = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+            yaml += "a\(level): &a\(level) [\(refs)]\n"
+        }
+        yaml += "name: x\nhosts:\n  - {name: a, address: 1.2.3.4}\nservices:\n  job-config: *a19\n"
+        let error = try #require(throws: ConfigError.self) { try FleetManifest.parse(yaml: yaml, path: "f.yaml") }
+        #expect(!error.issues.isEmpty)
+    }
+
+    @Test("a missing file is named")
+    func missingFile() throws {
+        let error = try #require(throws: ConfigError.self) { try FleetManifest.load(path: "/nonexistent/fleet.yaml") }
+        #expect(error.description.contains("/nonexistent/fleet.yaml: does not exist"))
+    }
+}

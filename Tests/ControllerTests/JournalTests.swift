@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import Controller
+
+@Suite("Journal")
+struct JournalTests {
+    func temporaryJournal() throws -> Journal {
+        try Journal(path: FileManager.default.temporaryDirectory
+            .appendingPathComponent("jobfleet-journal-\(UUID().uuidString)/journal.sqlite").path)
+    }
+
+    @Test("entries keep their steps, results and durations, newest first")
+    func history() throws {
+        let journal = try temporaryJournal()
+        let first = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: ["--yes"])
+        journal.step(first, host: "h1", service: "job-config", kind: "healthy", message: "healthy after 3.1s", seconds: 3.1)
+        journal.step(first, host: "h2", service: "job-manage", kind: "failed", message: "exited", ok: false)
+        journal.finish(first, result: "failed", summary: "1 instance failed")
+        let second = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [])
+        journal.finish(second, result: "succeeded", summary: "nothing to do")
+        _ = try journal.begin(fleet: "other", manifest: "/g.yaml", command: "deploy", arguments: [])
+
+        let records = try journal.history(fleet: "prod")
+        #expect(records.map(\.id) == [second, first])
+        #expect(records[1].result == "failed" && records[1].steps == 2 && records[1].failedSteps == 1)
+        #expect(records[1].seconds != nil)
+        let steps = try journal.steps(of: first)
+        #expect(steps.map(\.kind) == ["healthy", "failed"])
+        #expect(steps[0].seconds == 3.1)
+    }
+
+    @Test("an entry left running by a dead controller is marked interrupted by the next one")
+    func interrupted() throws {
+        let journal = try temporaryJournal()
+        let dead = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [])
+        _ = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [])
+        #expect(try journal.history(fleet: "prod").first { $0.id == dead }?.result == "interrupted")
+    }
+
+    @Test("releases per instance, newest first, for rollback")
+    func releases() throws {
+        let journal = try temporaryJournal()
+        for release in ["aaa", "bbb", "bbb", "ccc"] {
+            let id = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [])
+            journal.release(id, host: "h1", service: "job-manage", release: release, revision: nil)
+        }
+        #expect(try journal.releases(fleet: "prod", host: "h1", service: "job-manage") == ["ccc", "bbb", "aaa"])
+    }
+}

@@ -1,0 +1,59 @@
+import Testing
+@testable import Controller
+
+@Suite("Env files and templates")
+struct RenderingTests {
+    @Test("env files: comments, quotes, export, no expansion")
+    func parsesEnv() throws {
+        let env = try EnvFile.parse("""
+            # actuator
+            BK_JOB_ACTUATOR_USER=admin
+            export BK_JOB_ACTUATOR_PASSWORD="s3cr et"
+            HOME_DIR=$HOME
+
+            PORT = 10505
+            """, path: "job.env")
+        #expect(env.values["BK_JOB_ACTUATOR_USER"] == "admin")
+        #expect(env.values["BK_JOB_ACTUATOR_PASSWORD"] == "s3cr et")
+        #expect(env.values["HOME_DIR"] == "$HOME")
+        #expect(env.values["PORT"] == "10505")
+        #expect(env.lines["PORT"] == 6)
+    }
+
+    @Test("bad env lines are reported together with their line numbers")
+    func rejectsBadEnv() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try EnvFile.parse("GOOD=1\nno equals here\nlower=2\nGOOD=3\n", path: "job.env")
+        }
+        #expect(error.issues.map(\.line) == [2, 3, 4])
+        #expect(error.description.contains("job.env:4: GOOD: is already set on line 1"))
+    }
+
+    @Test("a template renders every placeholder")
+    func renders() throws {
+        let template = Template(file: "application-manage.yml", text: """
+            server:
+              address: __LAN_IP__
+              port: __BK_JOB_MANAGE_SERVER_PORT__
+            url: http://__LAN_IP__:__BK_JOB_MANAGE_SERVER_PORT__/x__y
+            """)
+        let out = try template.render(["LAN_IP": "10.0.0.1", "BK_JOB_MANAGE_SERVER_PORT": "10505"])
+        #expect(out.contains("address: 10.0.0.1"))
+        #expect(out.contains("url: http://10.0.0.1:10505/x__y"))
+        #expect(!out.contains("__LAN_IP__"))
+    }
+
+    @Test("a placeholder without a value names template, line and key")
+    func missingValue() throws {
+        let template = Template(file: "application-manage.yml", text: "a: 1\nport: __PORT__\nb: __OTHER_KEY__\n")
+        let error = try #require(throws: ConfigError.self) { try template.render(["PORT": "1"]) }
+        #expect(error.description == "application-manage.yml:3: OTHER_KEY: has no value: add OTHER_KEY=… to the env file")
+    }
+
+    @Test("secrets are redacted, longest first")
+    func redacts() {
+        let text = Secrets.redact("user=admin password=hunter22 token=hunter2",
+                                  values: ["X_PASSWORD": "hunter22", "API_TOKEN": "hunter2", "USER": "admin"])
+        #expect(text == "user=admin password=****** token=******")
+    }
+}

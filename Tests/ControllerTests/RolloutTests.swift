@@ -1,0 +1,115 @@
+import Foundation
+import Shared
+import Testing
+@testable import Controller
+
+@Suite("Rollout")
+struct RolloutTests {
+    final class Fleet: @unchecked Sendable {
+        let fixture: PlanningFixture
+        let recorder = FakeRecorder()
+        var hosts: [String: FakeFleetHost] = [:]
+        init() throws {
+            fixture = try PlanningFixture()
+            for host in try fixture.manifest(PlanningFixture.placement).hosts {
+                hosts[host.name] = FakeFleetHost(host: host, recorder: recorder)
+            }
+        }
+
+        func deploy(_ desired: DesiredFleet, order: StartOrder = .fast, options: RolloutOptions = Fleet.fast) async throws -> RolloutResult {
+            var observed: [ObservedHost] = []
+            for host in hosts.values { observed.append(try await host.observed()) }
+            let plan = Planner.plan(desired: desired, observed: observed, order: order)
+            return await Rollout(plan: plan, desired: desired, hosts: hosts, options: options, events: { _ in }).run()
+        }
+
+        static var fast: RolloutOptions {
+            var options = RolloutOptions()
+            options.pollInterval = .milliseconds(1)
+            options.healthDeadline = .milliseconds(300)
+            return options
+        }
+    }
+
+    @Test("job-config is healthy on every host before any dependent starts anywhere")
+    func dependencyGate() async throws {
+        let fleet = try Fleet()
+        let desired = try fleet.fixture.desired()
+        let result = try await fleet.deploy(desired)
+        #expect(result.succeeded, "\(result.failures)")
+        let configHealthy = try #require(fleet.recorder.index(of: "healthy job-config@h1"))
+        let dependentStarts = fleet.recorder.all(prefix: "start job-manage") + fleet.recorder.all(prefix: "start job-execute")
+        #expect(dependentStarts.count == 4)
+        for entry in dependentStarts {
+            #expect(try #require(fleet.recorder.index(of: entry)) > configHealthy, "\(entry) before job-config was healthy")
+        }
+    }
+
+    @Test("uploads finish before anything starts")
+    func uploadsFirst() async throws {
+        let fleet = try Fleet()
+        _ = try await fleet.deploy(try fleet.fixture.desired())
+        let lastUpload = fleet.recorder.entries.lastIndex { $0.hasPrefix("upload ") } ?? -1
+        let firstStart = fleet.recorder.entries.firstIndex { $0.hasPrefix("start ") } ?? Int.max
+        #expect(lastUpload < firstStart)
+    }
+
+    @Test("runbook order: each service healthy everywhere before the next starts")
+    func runbook() async throws {
+        let fleet = try Fleet()
+        let result = try await fleet.deploy(try fleet.fixture.desired(), order: .runbook)
+        #expect(result.succeeded)
+        let manageHealthy = fleet.recorder.all(prefix: "healthy job-manage").compactMap(fleet.recorder.index(of:))
+        let executeStarts = fleet.recorder.all(prefix: "start job-execute").compactMap(fleet.recorder.index(of:))
+        #expect(manageHealthy.count == 2 && executeStarts.count == 2)
+        #expect(manageHealthy.max()! < executeStarts.min()!)
+    }
+
+    @Test("a second deploy with nothing changed touches nothing")
+    func converges() async throws {
+        let fleet = try Fleet()
+        let desired = try fleet.fixture.desired()
+        _ = try await fleet.deploy(desired)
+        let pids = fleet.hosts.mapValues { host in ["job-config", "job-manage", "job-execute"].map { host.pid($0) } }
+        let before = fleet.recorder.entries.count
+        let again = try await fleet.deploy(desired)
+        #expect(again.succeeded)
+        #expect(again.started.isEmpty && again.restarted.isEmpty && again.uploadedBytes == 0)
+        #expect(fleet.recorder.entries.count == before)
+        #expect(fleet.hosts.mapValues { host in ["job-config", "job-manage", "job-execute"].map { host.pid($0) } } == pids)
+    }
+
+    @Test("an upgrade that never gets healthy stops after the first instance and reverts it")
+    func failedUpgradeReverts() async throws {
+        let fleet = try Fleet()
+        _ = try await fleet.deploy(try fleet.fixture.desired())
+        try PlanningFixture.write("\(fleet.fixture.dir)/release/backend/job-manage/job-manage.jar", "job-manage v2, broken")
+        let upgraded = try fleet.fixture.desired()
+        let newID = try #require(upgraded.instances(of: "job-manage").first?.artifact.id)
+        for host in fleet.hosts.values { host.brokenReleases = ["job-manage/\(newID)"] }
+        let oldPidOnH2 = fleet.hosts["h2"]?.pid("job-manage")
+
+        let result = try await fleet.deploy(upgraded)
+        #expect(!result.succeeded)
+        #expect(result.failures.map(\.instance) == ["job-manage@h1"])
+        #expect(result.failures.first?.reason.contains("not healthy within") == true)
+        #expect(result.failures.first?.logLines == ["ERROR job-manage is not healthy"])
+        #expect(result.reverted == ["job-manage@h1"])
+        #expect(fleet.hosts["h2"]?.pid("job-manage") == oldPidOnH2, "the second instance must never be stopped")
+        #expect(fleet.recorder.all(prefix: "activate job-manage@h2").count == 1, "h2 only saw the first deploy")
+        let h1Status = try await fleet.hosts["h1"]!.status(services: ["job-manage"]).services.first
+        #expect(h1Status?.release != newID)
+        #expect(h1Status?.health.state == .healthy)
+    }
+
+    @Test("a dependency that fails blocks its dependents with a reason")
+    func blockedDependency() async throws {
+        let fleet = try Fleet()
+        let desired = try fleet.fixture.desired()
+        let configID = try #require(desired.instances(of: "job-config").first?.artifact.id)
+        fleet.hosts["h1"]?.brokenReleases = ["job-config/\(configID)"]
+        let result = try await fleet.deploy(desired)
+        #expect(result.failures.map(\.instance) == ["job-config@h1"])
+        #expect(fleet.recorder.all(prefix: "start job-manage").isEmpty)
+    }
+}
