@@ -106,9 +106,10 @@ enum LogTail {
                     done = true
                     return
                 }
-                take(line, cut: cut)
+                // Newest first: the entry's continuation lines come before its first line.
                 for continuation in pending where !done { take(continuation, cut: false) }
                 pending.removeAll()
+                if !done { take(line, cut: cut) }
             } else {
                 take(line, cut: cut)
             }
