@@ -1,0 +1,11 @@
+#define _GNU_SOURCE
+#include "CAgentSupport.h"
+#include <sys/socket.h>
+
+int jf_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
+int jf_accept_cloexec(int listener) {
+    return accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+}

@@ -1,0 +1,15 @@
+#ifndef JOBFLEET_CAGENTSUPPORT_H
+#define JOBFLEET_CAGENTSUPPORT_H
+
+#include <spawn.h>
+
+/* glibc's value of POSIX_SPAWN_SETSID (>= 2.26); Swift's Glibc import hides the name. */
+#define JF_POSIX_SPAWN_SETSID 0x80
+
+/* posix_spawn_file_actions_addchdir_np (glibc >= 2.29), hidden from Swift behind _GNU_SOURCE. */
+int jf_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+
+/* accept4 with SOCK_CLOEXEC, so an accepted connection never leaks into a spawned service. */
+int jf_accept_cloexec(int listener);
+
+#endif
