@@ -29,8 +29,7 @@ final class LeaseHolder: @unchecked Sendable {
     }
 
     static func owner(command: String, fleet: String) -> String {
-        let user = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-        return "\(user)@\(ProcessInfo.processInfo.hostName) jobfleet \(command) \(fleet) pid \(getpid())"
+        return "\(OperatorName.current) jobfleet \(command) \(fleet) pid \(getpid())"
     }
 
     /// Takes the lease on every host, or on none: on refusal the leases already taken are given back.
@@ -76,12 +75,17 @@ final class LeaseHolder: @unchecked Sendable {
     }
 
     private func renew() async {
-        for host in hosts {
-            guard let token = lock.withLock({ tokens[host.host.name] }) else { continue }
-            do {
-                _ = try await host.lease(LeaseRequest(action: .renew, owner: owner, ttlSeconds: ttl, token: token))
-            } catch {
-                Console.warn("\(host.host.label): could not renew the deployment lease: \(error)")
+        let held = lock.withLock { tokens }
+        await withTaskGroup(of: Void.self) { group in
+            for host in hosts {
+                guard let token = held[host.host.name] else { continue }
+                group.addTask {
+                    do {
+                        _ = try await host.lease(LeaseRequest(action: .renew, owner: self.owner, ttlSeconds: self.ttl, token: token))
+                    } catch {
+                        Console.warn("\(host.host.label): could not renew the deployment lease: \(error)")
+                    }
+                }
             }
         }
     }

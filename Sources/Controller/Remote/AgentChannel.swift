@@ -19,8 +19,25 @@ actor AgentChannel {
 
     func setFence(_ token: UInt64?) { fence = token }
 
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
     /// Sends `body` and returns the agent's result; an agent error is thrown as `HostFailure`.
+    /// Calls from concurrent tasks take turns: the actor would otherwise interleave them at the
+    /// suspension between writing a request and reading its answer.
     func call(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await exchange(body)
+    }
+
+    private func exchange(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
         nextID += 1
         let request = AgentRequest(id: String(nextID), body, fence: body.changesState ? fence : nil)
         var line = [UInt8](try encoder.encode(request))

@@ -220,11 +220,17 @@ public final class Rollout: Sendable {
             if !activation.unchanged {
                 emit(.step(instance: instance.label, what: "activated release \(release)"))
             }
-            try await host.apply([instance.spec], prune: false)
-            let method: AgentMethod = change.action == .restart ? .restart : .start
-            let control = try await host.control(method, [instance.service])
-            let baseline = control.services.first { $0.name == instance.service }?.lastExit
-            emit(.step(instance: instance.label, what: method == .restart ? "restarted" : "started"))
+            // The agent starts a stopped service as soon as its spec is applied; a running one it
+            // only marks for restart, and a failed one waits for an explicit start.
+            let applied = try await host.apply([instance.spec], prune: false)
+            let startedByApply = applied.changes.contains { $0.service == instance.service && $0.action == .started }
+            var baseline = applied.services.first { $0.name == instance.service }?.lastExit
+            if !startedByApply {
+                let method: AgentMethod = change.action == .restart ? .restart : .start
+                let control = try await host.control(method, [instance.service])
+                baseline = control.services.first { $0.name == instance.service }?.lastExit
+            }
+            emit(.step(instance: instance.label, what: change.action == .restart ? "restarted" : "started"))
             return await waitHealthy(instance, on: host, baseline: baseline)
         } catch {
             return await failure(instance, "\(error)", on: host)
