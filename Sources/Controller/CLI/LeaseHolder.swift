@@ -56,6 +56,12 @@ final class LeaseHolder: @unchecked Sendable {
             case .success(nil):
                 refusal = refusal ?? LeaseHeld(host: host.host.label, holder: nil)
             case .failure(let error as HostFailure) where error.agent?.code == .leaseHeld:
+                if let holder = error.agent?.lease, Self.holderIsGone(holder.owner),
+                   let taken = try? await takeOver(host, from: holder) {
+                    lock.withLock { tokens[host.host.name] = taken.token }
+                    await host.useFence(taken.token)
+                    continue
+                }
                 refusal = refusal ?? LeaseHeld(host: host.host.label, holder: error.agent?.lease)
             case .failure(let error):
                 refusal = refusal ?? error
@@ -72,6 +78,22 @@ final class LeaseHolder: @unchecked Sendable {
                 await self.renew()
             }
         }
+    }
+
+    /// True when `owner` names a jobfleet process on this machine that no longer runs: a
+    /// controller that was killed mid-deploy. Its lease can be taken over at once instead of
+    /// making the operator wait for it to lapse.
+    static func holderIsGone(_ owner: String) -> Bool {
+        let words = owner.split(separator: " ")
+        guard let who = words.first, who == Substring(OperatorName.current),
+              words.count >= 2, words[words.count - 2] == "pid", let pid = Int32(words[words.count - 1]) else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    private func takeOver(_ host: SSHFleetHost, from holder: LeaseInfo) async throws -> LeaseInfo? {
+        _ = try await host.lease(LeaseRequest(action: .release, owner: holder.owner, token: holder.token))
+        Console.warn("\(host.host.label): took over the lease of \(holder.owner), which no longer runs")
+        return try await host.lease(LeaseRequest(action: .acquire, owner: owner, ttlSeconds: ttl)).lease
     }
 
     private func renew() async {

@@ -43,17 +43,22 @@ actor AgentChannel {
         var line = [UInt8](try encoder.encode(request))
         line.append(UInt8(ascii: "\n"))
         try await stream.write(line)
-        guard let answer = try await stream.readLine() else {
-            throw HostFailure(host: hostLabel, message: "the agent closed the connection during \(body.method.rawValue)")
-        }
-        let response: AgentResponse
-        do {
-            response = try decoder.decode(AgentResponse.self, from: Data(answer.utf8))
-        } catch {
-            throw HostFailure(host: hostLabel, message: "the agent answered something unreadable: \(answer.prefix(200))")
-        }
-        guard response.id == request.id else {
-            throw HostFailure(host: hostLabel, message: "the agent answered request \(response.id ?? "?") instead of \(request.id)")
+        // Read until our answer. Another id can only be a late answer to an earlier request
+        // (the agent may answer out of order); it is skipped rather than mistaken for ours.
+        var response: AgentResponse
+        while true {
+            guard let answer = try await stream.readLine() else {
+                throw HostFailure(host: hostLabel, message: "the agent closed the connection during \(body.method.rawValue)")
+            }
+            do {
+                response = try decoder.decode(AgentResponse.self, from: Data(answer.utf8))
+            } catch {
+                throw HostFailure(host: hostLabel, message: "the agent answered something unreadable: \(answer.prefix(200))")
+            }
+            if response.id == request.id { break }
+            if response.id == nil, case .error(let failure) = response.body {
+                throw HostFailure(host: hostLabel, message: "the agent could not read request \(request.id): \(failure.message)", agent: failure)
+            }
         }
         if case .error(let failure) = response.body {
             throw HostFailure(host: hostLabel, message: failure.message, agent: failure)
