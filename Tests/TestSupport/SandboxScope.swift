@@ -13,7 +13,8 @@ public struct SandboxScope: SuiteTrait, TestScoping {
                              performing function: @Sendable () async throws -> Void) async throws {
         try Prerequisites.require()
         var sandbox = Sandbox.forSuite(name, network: network)
-        _ = try? sandbox.down()
+        // A fresh fleet: what an earlier run left (agents' state, releases) must not leak in.
+        _ = try? Command.run("/bin/bash", [Sandbox.script, "down", "--purge"], environment: sandbox.environment)
         try sandbox.up(hosts)
         do {
             try await function()

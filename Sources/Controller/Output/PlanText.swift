@@ -34,7 +34,9 @@ public enum PlanText {
             }
             out.append("")
         }
-        let active = plan.waves.filter { wave in wave.contains { !plan.changes(of: $0).filter { $0.action != .none }.isEmpty } }
+        let active = plan.waves
+            .map { wave in wave.filter { service in plan.changes(of: service).contains { $0.action != .none } } }
+            .filter { !$0.isEmpty }
         if !active.isEmpty {
             out.append("Waves (each starts when the services it depends on are healthy on every host):")
             for (index, wave) in active.enumerated() {
