@@ -12,4 +12,7 @@ int jf_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const ch
 /* accept4 with SOCK_CLOEXEC, so an accepted connection never leaks into a spawned service. */
 int jf_accept_cloexec(int listener);
 
+/* mallopt(M_ARENA_MAX, count): malloc.h is not part of Swift's Glibc import. */
+int jf_limit_malloc_arenas(int count);
+
 #endif
