@@ -37,6 +37,7 @@ extension Supervisor {
                                    health: record.spec.health == nil ? HealthStatus(state: .none) : record.health.status)
         status.lastExit = record.lastExit
         status.desiredRelease = record.spec.release
+        status.revision = record.spec.revision
         status.activeRelease = releases.activeRelease(of: name)
         status.nextRestartAt = record.nextRestartAt
         status.failedReason = record.failedReason
