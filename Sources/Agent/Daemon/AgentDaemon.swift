@@ -1,3 +1,4 @@
+import CAgentSupport
 import Dispatch
 import Shared
 #if canImport(Glibc)
@@ -21,6 +22,9 @@ enum AgentDaemon {
         chmod(paths.agentDir, 0o700)
         try FileIO.makeDirectories(paths.scratch, mode: 0o700)
         let lock = try InstanceLock.acquire(paths.pidFile)
+        // Probes run on short-lived threads; without a cap glibc gives busy threads their own
+        // malloc arenas, which keep freed pages resident. Two arenas hold the footprint down.
+        jf_limit_malloc_arenas(2)
         let log = AgentLog(path: paths.log)
         // Writes to a client that went away must fail with EPIPE, not kill the agent.
         Glibc.signal(SIGPIPE, SIG_IGN)

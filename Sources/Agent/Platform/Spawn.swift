@@ -52,6 +52,7 @@ enum Spawner {
         posix_spawn_file_actions_addopen(&actions, 1, request.outputPath ?? "/dev/null",
                                          O_WRONLY | O_CREAT | O_APPEND, 0o640)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        jf_spawn_file_actions_addclosefrom(&actions, 3)
         if let dir = request.workingDirectory {
             let result = jf_spawn_file_actions_addchdir(&actions, dir)
             if result != 0 { throw PosixError("chdir", path: dir, code: result) }

@@ -21,8 +21,9 @@ struct ReleaseActivator {
     }
 
     /// Points the link at `release`; `history` is the activation history (oldest first) and
-    /// comes back updated. Removes releases beyond `keep`, never the active or previous one,
-    /// and never one newer than the previous (uploaded for a coming deploy).
+    /// comes back updated. Removes releases beyond `keep`, never the active or previous one;
+    /// among the others the newest (by modification time) stay, so a release uploaded for the
+    /// next deploy survives an activation of another.
     func activate(service: String, release: String, keep: Int, history: inout [String]) throws(AgentFailure) -> ActivateResult {
         let jarRelative = "releases/\(release)/\(service).jar"
         let jarPath = "\(paths.serviceDir(service))/\(jarRelative)"

@@ -84,21 +84,12 @@ extension Supervisor {
         let names = try known(request.services)
         var firstFailure: AgentFailure?
         for name in names {
-            state.services[name]?.spec.desired = .running
-            state.services[name]?.failedReason = nil
-            state.services[name]?.failures.reset()
-            state.services[name]?.nextRestartAt = nil
+            wantRunning(name)
             guard let record = state.services[name] else { continue }
             if record.stopping != nil {
                 state.services[name]?.stopping?.thenStart = true
             } else if record.process == nil {
-                do {
-                    try launch(name, countAsRestart: false)
-                } catch let failure as AgentFailure {
-                    firstFailure = firstFailure ?? failure
-                } catch {
-                    firstFailure = firstFailure ?? AgentFailure(.spawnFailed, String(describing: error), service: name)
-                }
+                firstFailure = firstFailure ?? launchReporting(name)
             }
         }
         dirty = true
@@ -127,20 +118,11 @@ extension Supervisor {
         let names = try known(request.services)
         var firstFailure: AgentFailure?
         for name in names {
-            state.services[name]?.spec.desired = .running
-            state.services[name]?.failedReason = nil
-            state.services[name]?.failures.reset()
-            state.services[name]?.nextRestartAt = nil
+            wantRunning(name)
             if state.services[name]?.process != nil {
                 beginStop(name, timeout: request.stopTimeoutSeconds, thenStart: true)
             } else {
-                do {
-                    try launch(name, countAsRestart: false)
-                } catch let failure as AgentFailure {
-                    firstFailure = firstFailure ?? failure
-                } catch {
-                    firstFailure = firstFailure ?? AgentFailure(.spawnFailed, String(describing: error), service: name)
-                }
+                firstFailure = firstFailure ?? launchReporting(name)
             }
         }
         dirty = true
@@ -148,6 +130,28 @@ extension Supervisor {
         if request.wait { await waitForExit(names) }
         if let firstFailure { throw firstFailure }
         return ControlResult(services: statuses(names, logLines: 20))
+    }
+
+    /// An operator's start or restart: desired running, and a clean slate (no `failed`, no
+    /// failure history, no pending backoff).
+    private func wantRunning(_ name: String) {
+        state.services[name]?.spec.desired = .running
+        state.services[name]?.failedReason = nil
+        state.services[name]?.failures.reset()
+        state.services[name]?.nextRestartAt = nil
+    }
+
+    /// Launches now; returns the failure to report instead of throwing, so the other services
+    /// of the same request are still started.
+    private func launchReporting(_ name: String) -> AgentFailure? {
+        do {
+            try launch(name, countAsRestart: false)
+            return nil
+        } catch let failure as AgentFailure {
+            return failure
+        } catch {
+            return AgentFailure(.spawnFailed, String(describing: error), service: name)
+        }
     }
 
     /// First step of a stop: SIGTERM now, SIGKILL from ``tick()`` after the timeout.
