@@ -19,22 +19,20 @@ actor AgentChannel {
 
     func setFence(_ token: UInt64?) { fence = token }
 
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// The last request queued: each new one waits for it, so exchanges never overlap.
+    private var tail: Task<Void, Never>?
 
     /// Sends `body` and returns the agent's result; an agent error is thrown as `HostFailure`.
-    /// Calls from concurrent tasks take turns: the actor would otherwise interleave them at the
-    /// suspension between writing a request and reading its answer.
+    /// Calls from concurrent tasks take turns in arrival order: the actor alone would interleave
+    /// them at the suspension between writing a request and reading its answer.
     func call(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
-        if busy {
-            await withCheckedContinuation { waiting.append($0) }
-        } else {
-            busy = true
+        let previous = tail
+        let turn = Task { () async throws -> AgentResponse.Body in
+            await previous?.value
+            return try await self.exchange(body)
         }
-        defer {
-            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
-        }
-        return try await exchange(body)
+        tail = Task { _ = try? await turn.value }
+        return try await turn.value
     }
 
     private func exchange(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
@@ -42,7 +40,9 @@ actor AgentChannel {
         let request = AgentRequest(id: String(nextID), body, fence: body.changesState ? fence : nil)
         var line = [UInt8](try encoder.encode(request))
         line.append(UInt8(ascii: "\n"))
+        trace("→ \(request.id) \(body.method.rawValue)")
         try await stream.write(line)
+        trace("  written \(request.id)")
         // Read until our answer. Another id can only be a late answer to an earlier request
         // (the agent may answer out of order); it is skipped rather than mistaken for ours.
         var response: AgentResponse
@@ -55,6 +55,7 @@ actor AgentChannel {
             } catch {
                 throw HostFailure(host: hostLabel, message: "the agent answered something unreadable: \(answer.prefix(200))")
             }
+            trace("← \(response.id ?? "nil") (waiting for \(request.id))")
             if response.id == request.id { break }
             if response.id == nil, case .error(let failure) = response.body {
                 throw HostFailure(host: hostLabel, message: "the agent could not read request \(request.id): \(failure.message)", agent: failure)
@@ -64,6 +65,14 @@ actor AgentChannel {
             throw HostFailure(host: hostLabel, message: failure.message, agent: failure)
         }
         return response.body
+    }
+
+    private static let tracing = ProcessInfo.processInfo.environment["JOBFLEET_TRACE_RPC"] != nil
+
+    /// Writes one line about the conversation to stderr when JOBFLEET_TRACE_RPC is set.
+    private func trace(_ text: @autoclosure () -> String) {
+        guard Self.tracing else { return }
+        FileHandle.standardError.write(Data("[rpc \(hostLabel) \(Date().timeIntervalSince1970)] \(text())\n".utf8))
     }
 
     func close() async {
