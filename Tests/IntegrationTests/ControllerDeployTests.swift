@@ -171,4 +171,81 @@ struct ControllerDeployTests {
             """)
         #expect(try fleet.deploy(manifest).succeeded)
     }
+
+    @Test("logs shows each host's own log lines for a service, filtered by --grep")
+    func logs() throws {
+        let manifest = try fleet.ensureBaseline()
+        let result = try fleet.cli.run(["logs", "-f", manifest, "job-manage", "-n", "50", "--grep", "Started"])
+        #expect(result.succeeded, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("[h1] ") && $0.contains("Started JobManageApplication") }, "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("[h2] ") && $0.contains("Started JobManageApplication") }, "\(result.stdout)")
+        #expect(lines.allSatisfy { $0.contains("Started") })
+    }
+
+    @Test("rollback puts a service back on the release it ran before, instance by instance")
+    func rollback() throws {
+        let manifest = try fleet.ensureBaseline()
+        let old = try #require(try fleet.status(manifest)["job-manage@h1"]?["release"] as? String)
+        let next = "\(fleet.sandbox.dir)/release-next"
+        try? FileManager.default.removeItem(atPath: next)
+        try Command.run("cp", ["-a", fleet.sandbox.releaseDir, next])
+        let build = try Command.run("/bin/bash", ["\(Sandbox.repoRoot)/deploy/standin/build", "--out", next,
+                                                  "--only", "job-manage", "--release-version", "3.9.1-standin"])
+        #expect(build.succeeded, "\(build.stderr)")
+        let upgrade = try fleet.manifest(release: next, name: "fleet-next.yaml")
+        let deploy = try fleet.deploy(upgrade)
+        #expect(deploy.succeeded, "\(deploy.stdout)\(deploy.stderr)")
+        let upgraded = try fleet.status(upgrade)
+        let new = try #require(upgraded["job-manage@h1"]?["release"] as? String)
+        #expect(new != old)
+        let rollback = try fleet.cli.run(["rollback", "-f", upgrade, "job-manage", "--yes"])
+        #expect(rollback.succeeded, "\(rollback.stdout)\(rollback.stderr)")
+        let after = try fleet.status(upgrade)
+        for host in ["h1", "h2"] {
+            #expect(after["job-manage@\(host)"]?["release"] as? String == old, "job-manage@\(host)")
+            #expect(after["job-manage@\(host)"]?["health"] as? String == "healthy")
+        }
+        #expect(after["job-execute@h1"]?["pid"] as? Int == upgraded["job-execute@h1"]?["pid"] as? Int)
+        let history = try fleet.cli.run(["history", "-f", upgrade])
+        #expect(history.stdout.contains("rollback"), "\(history.stdout)")
+    }
+
+    @Test("doctor checks ssh, agent, java, disk, ports and clock on every host")
+    func doctor() throws {
+        let manifest = try fleet.ensureBaseline()
+        let result = try fleet.cli.run(["doctor", "-f", manifest])
+        #expect(result.succeeded, "\(result.stdout)\(result.stderr)")
+        for host in ["h1", "h2", "h3", "h4"] {
+            for check in ["ssh", "agent", "java", "disk", "ports", "clock"] {
+                #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix(host) && $0.contains(" \(check) ") },
+                        "\(host) \(check) missing:\n\(result.stdout)")
+            }
+        }
+    }
+
+    @Test("an agent of another build is replaced and restarted without stopping any service")
+    func agentUpgrade() throws {
+        let manifest = try fleet.ensureBaseline()
+        let before = try fleet.pids(manifest)
+        let h1 = fleet.sandbox.hosts[0]
+        let agentPidBefore = try String(contentsOfFile: "\(h1.bkHome)/.jobfleet/agent.pid", encoding: .utf8)
+        let rebuilt = "\(fleet.sandbox.dir)/jobfleet-agent-rebuilt"
+        let shipped = "\(h1.bkHome)/.jobfleet/bin/jobfleet-agent"
+        try? FileManager.default.removeItem(atPath: rebuilt)
+        try FileManager.default.copyItem(atPath: shipped, toPath: rebuilt)
+        // Another build: the same program with different bytes (a trailing padding byte).
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: rebuilt))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0]))
+        try handle.close()
+        var cli = fleet.cli
+        cli.environment["JOBFLEET_AGENT_BINARY"] = rebuilt
+        let status = try cli.run(["status", "-f", manifest])
+        #expect(status.succeeded, "\(status.stdout)\(status.stderr)")
+        #expect(FileManager.default.contentsEqual(atPath: rebuilt, andPath: shipped))
+        let agentPidAfter = try String(contentsOfFile: "\(h1.bkHome)/.jobfleet/agent.pid", encoding: .utf8)
+        #expect(agentPidAfter != agentPidBefore, "the agent daemon was restarted on the new build")
+        #expect(try fleet.pids(manifest) == before, "services kept running through the agent's upgrade")
+    }
 }

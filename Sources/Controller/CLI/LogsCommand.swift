@@ -19,7 +19,7 @@ struct LogsCommand: AsyncParsableCommand {
     var since: String?
     @Flag(help: "Print the process's console output instead of its log file.")
     var console = false
-    @Flag(name: .shortAndLong, help: "Keep printing new lines.")
+    @Flag(help: "Keep printing new lines (polls every second).")
     var follow = false
 
     func validate() throws {
