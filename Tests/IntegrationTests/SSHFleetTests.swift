@@ -99,14 +99,16 @@ extension SSHIntegration {
             #expect(failing.status == 1)
             #expect(failing.stdout.contains("== h2 (") && failing.stdout.contains("exit 1"))
 
-            let local = "\(fleet.scratch)/copied.txt"
-            try "copied\n".write(toFile: local, atomically: true, encoding: .utf8)
-            let copy = try Command.run(jobfleet, ["copy", "-f", manifest, "--hosts", "h2,h3", "--mode", "0640", local, "job/support-files/"])
+            let locals = ["copied.txt", "second.txt"].map { "\(fleet.scratch)/\($0)" }
+            for local in locals { try "\(local)\n".write(toFile: local, atomically: true, encoding: .utf8) }
+            let copy = try Command.run(jobfleet, ["copy", "-f", manifest, "--hosts", "h2,h3", "--mode", "0640"] + locals + ["job/support-files/"])
             #expect(copy.status == 0, "\(copy.stdout)\(copy.stderr)")
             for host in fleet.hosts {
-                let path = "\(host.bkHome)/job/support-files/copied.txt"
-                let present = FileManager.default.fileExists(atPath: path)
-                #expect(present == ["h2", "h3"].contains(host.name), "\(host.name)")
+                for local in locals {
+                    let path = "\(host.bkHome)/job/support-files/\((local as NSString).lastPathComponent)"
+                    let copied = try? String(contentsOfFile: path, encoding: .utf8)
+                    #expect(copied == (["h2", "h3"].contains(host.name) ? "\(local)\n" : nil), "\(host.name)")
+                }
             }
         }
     }

@@ -29,15 +29,27 @@ struct ExecAndCopyCommandTests {
         }
     }
 
-    @Test("copy takes LOCAL, REMOTE and an octal mode")
+    @Test("copy takes LOCAL files, REMOTE and an octal mode")
     func copyParses() throws {
         let command = try CopyCommand.parse(["-f", "fleet.yaml", "--mode", "0640", "/etc/hostname", "job/x.jar"])
         #expect(command.mode?.value == 0o640)
-        #expect(command.local == "/etc/hostname")
+        #expect(command.locals == ["/etc/hostname"])
         #expect(command.remote == "job/x.jar")
-        #expect(throws: (any Error).self) { try CopyCommand.parse(["-f", "f", "--mode", "0999", "/etc/hostname", "x"]) }
-        #expect(throws: (any Error).self) { try CopyCommand.parse(["-f", "f", "/etc/hostname", "../etc/passwd"]) }
-        #expect(throws: (any Error).self) { try CopyCommand.parse(["-f", "f", "/nonexistent", "x"]) }
+        let several = try CopyCommand.parse(["-f", "fleet.yaml", "/etc/hostname", "/etc/hosts", "job/conf/"])
+        #expect(several.locals == ["/etc/hostname", "/etc/hosts"])
+        #expect(several.remote == "job/conf/")
+    }
+
+    @Test("copy refuses a bad mode, an unsafe or missing path, and several files into a non-directory", arguments: [
+        ["-f", "f", "--mode", "0999", "/etc/hostname", "x"],
+        ["-f", "f", "/etc/hostname", "../etc/passwd"],
+        ["-f", "f", "/etc/hostname", "a b"],
+        ["-f", "f", "/nonexistent", "x"],
+        ["-f", "f", "/etc/hostname", "/etc/hosts", "job/conf"],
+        ["-f", "f", "/etc/hostname"],
+    ])
+    func copyRefuses(arguments: [String]) {
+        #expect(throws: (any Error).self) { try CopyCommand.parse(arguments) }
     }
 
     @Test("a relative REMOTE is under the host's bk_home; a trailing / takes the local name", arguments: [
