@@ -2,26 +2,28 @@ import ArgumentParser
 import Foundation
 import Shared
 
-/// `jobfleet copy`: one local file to many hosts, verified and atomic on each.
+/// `jobfleet copy`: local files to many hosts, verified and atomic on each.
 struct CopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
-        abstract: "Upload a file to the fleet's hosts, verified and atomically.",
+        abstract: "Upload files to the fleet's hosts, verified and atomically.",
+        usage: "jobfleet copy -f <file> [<options>] <local> ... <remote>",
         discussion: """
-            Each host receives the file under a temporary name beside REMOTE, synced to disk, \
-            with the exact mode; the host then hashes it and it is renamed onto REMOTE only if \
-            its sha256 matches the local file's. An existing file at REMOTE is replaced \
-            atomically; an interrupted copy never leaves a partial file there. Missing parent \
-            directories are created. A relative REMOTE is relative to each host's bk_home; a \
-            REMOTE ending in / gets the local file's name.
+            Each host receives each file under a temporary name beside its destination, synced \
+            to disk, with the exact mode; the host then hashes it and it is renamed into place \
+            only if its sha256 matches the local file's. An existing file is replaced \
+            atomically; an interrupted copy never leaves a partial file in place. Missing parent \
+            directories are created. A relative REMOTE is relative to each host's bk_home. A \
+            REMOTE ending in / is a directory that receives the files under their own names; \
+            it is required with several LOCAL files. All files go over one connection per host.
 
-            Exit status: 0 when every host has the file, 1 when some host does not, 64 for a \
+            Exit status: 0 when every host has every file, 1 when some host does not, 64 for a \
             bad manifest, selection or path.
             """)
 
     @OptionGroup var fleet: FleetOptions
 
-    @Option(help: ArgumentHelp("Permission bits of the remote file, in octal (default: the local file's).", valueName: "mode"))
+    @Option(help: ArgumentHelp("Permission bits of the remote files, in octal (default: each local file's).", valueName: "mode"))
     var mode: FileMode?
 
     @Option(help: ArgumentHelp("How long an upload may make no progress (default: the manifest's ssh.command_timeout).", valueName: "duration"))
@@ -30,16 +32,25 @@ struct CopyCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per host, one per line.")
     var json = false
 
-    @Argument(help: "The local file.")
-    var local: String
+    @Argument(help: ArgumentHelp("The local files, then where to put them on each host (absolute, or relative to bk_home).",
+                                 valueName: "local ... remote"))
+    var paths: [String] = []
 
-    @Argument(help: "Where to put it on each host (absolute, or relative to bk_home).")
-    var remote: String
+    /// The files to send.
+    var locals: [String] { Array(paths.dropLast()) }
+    /// Where they go.
+    var remote: String { paths.last ?? "" }
 
     func validate() throws {
-        var info = stat()
-        guard stat(local, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw ValidationError("\(local) is not a readable regular file")
+        guard paths.count >= 2 else { throw ValidationError("give at least one LOCAL file and the REMOTE destination") }
+        for local in locals {
+            var info = stat()
+            guard stat(local, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+                throw ValidationError("\(local) is not a readable regular file")
+            }
+        }
+        if locals.count > 1 && !remote.hasSuffix("/") {
+            throw ValidationError("with several LOCAL files, REMOTE must be a directory ending in /")
         }
         let check = remote.hasSuffix("/") ? String(remote.dropLast()) : remote
         if let problem = SafeName.pathProblem(check, absolute: remote.hasPrefix("/")) {
@@ -50,18 +61,16 @@ struct CopyCommand: AsyncParsableCommand {
     func run() async throws {
         let (manifest, targets) = try fleet.targets(commandTimeout: timeout?.value)
         let bkHomes = Dictionary(manifest.hosts.map { ($0.name, $0.bkHome) }, uniquingKeysWith: { first, _ in first })
-        let size = UInt64(try FileManager.default.attributesOfItem(atPath: local)[.size] as? Int ?? 0)
-        let fileMode = try mode?.value ?? localMode()
-        // Hashed once here for every host (off the cooperative pool: it reads the whole file).
-        let path = local
-        let sha256 = try await BlockingWork.run { try Checksum.sha256(fileAt: path) }
-        let output = CopyOutput(json: json, size: size)
-        let name = (local as NSString).lastPathComponent
+        let files = try await LocalFile.inspect(locals, mode: mode?.value)
         let remote = remote
+        let output = CopyOutput(json: json)
         let outcomes = await HostFanOut(forks: fleet.forks(for: manifest)).run(targets, onOutcome: output.show) { connection in
-            let destination = Self.destination(remote, bkHome: bkHomes[connection.target.name] ?? "/", localName: name)
-            let request = UploadRequest(localPath: path, remotePath: destination, mode: fileMode, sha256: sha256)
-            return try await connection.upload([request], timeout: nil, progress: nil)[0]
+            let bkHome = bkHomes[connection.target.name] ?? "/"
+            let requests = files.map { file in
+                UploadRequest(localPath: file.path, remotePath: Self.destination(remote, bkHome: bkHome, localName: file.name),
+                              mode: file.mode, sha256: file.sha256)
+            }
+            return try await connection.upload(requests, timeout: nil, progress: nil)
         }
         if !output.summarize(outcomes) { throw ExitCode(1) }
     }
@@ -72,11 +81,26 @@ struct CopyCommand: AsyncParsableCommand {
         if path.hasSuffix("/") { path += localName }
         return path
     }
+}
 
-    private func localMode() throws -> UInt32 {
-        var info = stat()
-        guard stat(local, &info) == 0 else { throw ValidationError("cannot read \(local)") }
-        return UInt32(info.st_mode) & 0o7777
+/// A local file to send: its name, mode and SHA-256, learned once for every host.
+struct LocalFile: Sendable {
+    var path: String
+    var name: String
+    var mode: UInt32
+    var sha256: String
+
+    /// Hashes `paths` once, off the cooperative pool (it reads every byte); `mode` overrides
+    /// each file's own permission bits.
+    static func inspect(_ paths: [String], mode: UInt32?) async throws -> [LocalFile] {
+        try await BlockingWork.run {
+            try paths.map { path in
+                var info = stat()
+                guard stat(path, &info) == 0 else { throw ValidationError("cannot read \(path)") }
+                return LocalFile(path: path, name: (path as NSString).lastPathComponent,
+                                 mode: mode ?? UInt32(info.st_mode) & 0o7777, sha256: try Checksum.sha256(fileAt: path))
+            }
+        }
     }
 }
 

@@ -1,11 +1,10 @@
 import Foundation
 
-/// How `jobfleet copy` shows results: a line per host as each finishes, or JSON lines.
+/// How `jobfleet copy` shows results: a block per host as each finishes, or JSON lines.
 struct CopyOutput {
     var json: Bool
-    var size: UInt64
 
-    typealias Outcome = HostFanOut.Outcome<UploadResult>
+    typealias Outcome = HostFanOut.Outcome<[UploadResult]>
 
     func show(_ outcome: Outcome) {
         let seconds = outcome.duration.seconds
@@ -14,11 +13,15 @@ struct CopyOutput {
             return
         }
         switch outcome.result {
-        case .success(let result):
-            let rate = seconds > 0 ? Double(result.bytes) / seconds / 1_000_000 : 0
-            Console.out(String(format: "%@: %@ %@ sha256 %@ (%.2fs, %.0f MB/s)\n",
-                               outcome.target.label, result.remotePath, Self.bytes(result.bytes),
-                               String(result.sha256.prefix(16)), seconds, rate))
+        case .success(let results):
+            let total = results.reduce(0) { $0 + $1.bytes }
+            let rate = seconds > 0 ? Double(total) / seconds / 1_000_000 : 0
+            var text = String(format: "%@: %d file%@, %@ (%.2fs, %.0f MB/s)\n", outcome.target.label, results.count,
+                              results.count == 1 ? "" : "s", Self.bytes(total), seconds, rate)
+            for result in results {
+                text += "  \(result.remotePath)  sha256 \(result.sha256.prefix(16))\n"
+            }
+            Console.out(text)
         case .failure(let error):
             Console.out("\(outcome.target.label): FAILED\n\(ExecOutput.describe(error))\n")
         }
@@ -50,13 +53,18 @@ struct CopyOutput {
 
 /// One host of `jobfleet copy --json`.
 struct CopyRecord: Encodable {
+    /// One file as placed on the host.
+    struct File: Encodable {
+        var path: String
+        var bytes: UInt64
+        var sha256: String
+    }
+
     var host: String
     var address: String
     var port: Int
     var ok: Bool
-    var path: String?
-    var bytes: UInt64?
-    var sha256: String?
+    var files: [File]?
     var error: String?
     var errorKind: String?
     var durationSeconds: Double
@@ -67,11 +75,9 @@ struct CopyRecord: Encodable {
         port = outcome.target.port
         durationSeconds = (outcome.duration.seconds * 1000).rounded() / 1000
         switch outcome.result {
-        case .success(let result):
+        case .success(let results):
             ok = true
-            path = result.remotePath
-            bytes = result.bytes
-            sha256 = result.sha256
+            files = results.map { File(path: $0.remotePath, bytes: $0.bytes, sha256: $0.sha256) }
         case .failure(let failure):
             ok = false
             error = "\(failure)"

@@ -41,16 +41,32 @@ final class SSHChannel: @unchecked Sendable {
     func readAvailable(_ sink: (Stream, UnsafeRawBufferPointer) -> Void) throws -> (progressed: Bool, wouldBlock: Bool) {
         var progressed = false
         var wouldBlock = false
-        for stream in [Stream.stdout, .stderr] {
-            while true {
-                let code = libssh2_channel_read_ex(raw, stream.rawValue, buffer.baseAddress, buffer.count)
-                guard let count = try session.check(code, "reading the command's output") else {
-                    wouldBlock = true
-                    break
+        // Reading one stream drains the socket into libssh2's queue, which can take in data
+        // of the other stream after that one was read: go round while either has data queued
+        // (a check of the queue, no I/O), or a wait on the socket would sleep on data that
+        // has already arrived. Two rounds without a byte end it: then the caller only pauses.
+        var idleRounds = 0
+        while true {
+            wouldBlock = false
+            var round = false
+            for stream in [Stream.stdout, .stderr] {
+                while true {
+                    let code = libssh2_channel_read_ex(raw, stream.rawValue, buffer.baseAddress, buffer.count)
+                    guard let count = try session.check(code, "reading the command's output") else {
+                        wouldBlock = true
+                        break
+                    }
+                    if count == 0 { break }
+                    sink(stream, UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                    round = true
                 }
-                if count == 0 { break }
-                sink(stream, UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                progressed = true
+            }
+            progressed = progressed || round
+            guard libssh2_poll_channel_read(raw, 0) != 0 || libssh2_poll_channel_read(raw, 1) != 0 else { break }
+            idleRounds = round ? 0 : idleRounds + 1
+            if idleRounds == 2 {
+                wouldBlock = false
+                break
             }
         }
         return (progressed, wouldBlock)
