@@ -95,7 +95,7 @@ struct DeployCommand: AsyncParsableCommand {
                                    events: progress.handle).run()
         progress.finish()
         if let journal, let entry {
-            for instance in context.desired.instances where result.succeeded {
+            for instance in context.desired.instances where result.succeeded && (only.isEmpty || only.contains(instance.service)) {
                 journal.release(entry, host: instance.host.name, service: instance.service,
                                 release: instance.artifact.id, revision: instance.spec.revision)
             }

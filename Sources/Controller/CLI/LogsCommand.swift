@@ -11,7 +11,7 @@ struct LogsCommand: AsyncParsableCommand {
     @OptionGroup var fleet: FleetOptions
     @Argument(help: "The service, e.g. job-execute.")
     var service: String
-    @Option(name: .shortAndLong, help: "Lines per host.")
+    @Option(name: [.customShort("n"), .long], help: "Lines per host.")
     var lines = 100
     @Option(help: "Only lines matching this regular expression.")
     var grep: String?
