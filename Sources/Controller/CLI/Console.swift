@@ -52,10 +52,3 @@ enum Console {
         }
     }
 }
-
-extension Duration {
-    /// The duration in seconds, for display.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

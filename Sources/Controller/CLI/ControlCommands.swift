@@ -15,7 +15,7 @@ enum Control {
         let context = try FleetContext.load(options.fleet)
         try context.checkService(options.service)
         let placed = context.desired.instances(of: options.service)
-        let wanted = Set(try context.selectHosts(options.fleet.hosts).map(\.name))
+        let wanted = Set(try context.selectHosts(options.fleet).map(\.name))
         let instances = placed.filter { wanted.contains($0.host.name) }
         guard !instances.isEmpty else {
             Console.error("\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(context.manifest.path)")

@@ -17,7 +17,7 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try FleetContext.load(fleet)
-        let selected = try context.selectHosts(fleet.hosts)
+        let selected = try context.selectHosts(fleet)
         try await context.connect(selected, quiet: true)
         var rows = [["HOST", "CHECK", "RESULT", "DETAIL"]]
         var failed = false

@@ -41,19 +41,12 @@ final class FleetContext: @unchecked Sendable {
         self.checksums = checksums
     }
 
-    /// Hosts named by a comma-separated `--host`/`--hosts` value (all when nil); unknown names
-    /// are an input error naming the known ones.
-    func selectHosts(_ names: String?) throws -> [FleetManifest.Host] {
-        guard let names, !names.isEmpty else { return manifest.hosts }
-        var selected: [FleetManifest.Host] = []
-        for name in names.split(separator: ",").map({ String($0).trimmingWhitespace() }) {
-            guard let host = manifest.host(named: name) else {
-                Console.error("--hosts: \(name) not in \(manifest.path); hosts are: \(manifest.hosts.map(\.name).joined(separator: ", "))")
-                throw ExitCode(ExitCodes.invalidInput)
-            }
-            selected.append(host)
+    /// The hosts `--hosts` selects (all when absent); an unknown name is an input error.
+    func selectHosts(_ options: FleetOptions) throws -> [FleetManifest.Host] {
+        do { return try options.select(in: manifest) } catch {
+            Console.error("\(error)")
+            throw ExitCode(ExitCodes.invalidInput)
         }
-        return selected
     }
 
     /// Checks a service name against the catalog and placement.

@@ -34,7 +34,7 @@ struct LogsCommand: AsyncParsableCommand {
         let context = try FleetContext.load(fleet)
         try context.checkService(service)
         let placed = Set(context.desired.instances(of: service).map(\.host.name))
-        let selected = try context.selectHosts(fleet.hosts).filter { fleet.hosts != nil || placed.contains($0.name) }
+        let selected = try context.selectHosts(fleet).filter { fleet.hosts != nil || placed.contains($0.name) }
         guard !selected.isEmpty else {
             Console.error("\(service) is not placed on any host in \(context.manifest.path)")
             throw ExitCode(ExitCodes.invalidInput)

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try FleetContext.load(fleet)
-        try await context.connect(try context.selectHosts(fleet.hosts), quiet: true)
+        try await context.connect(try context.selectHosts(fleet), quiet: true)
         var healthy = false
         repeat {
             let report = StatusReport.build(desired: context.desired, statuses: await context.statuses())

@@ -30,7 +30,7 @@ public struct FleetConnector: Sendable {
                     do {
                         let fleetHost = try await connectOne(host)
                         let elapsed = clock.now - start
-                        onConnected?(host.name, .success(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+                        onConnected?(host.name, .success(elapsed.seconds))
                         return (host.name, .success(fleetHost))
                     } catch {
                         onConnected?(host.name, .failure(error))

@@ -69,7 +69,7 @@ public final class Rollout: Sendable {
                             self.emit(.uploadProgress(host: hostPlan.host.name, sent: sent, total: total))
                         }
                         self.emit(.uploaded(host: hostPlan.host.name, bytes: hostPlan.uploadBytes,
-                                            seconds: Self.seconds(clock.now - start)))
+                                            seconds: (clock.now - start).seconds))
                         return (hostPlan.uploadBytes, nil)
                     } catch {
                         return (0, InstanceFailure(host: hostPlan.host.name, service: "upload",
@@ -246,7 +246,7 @@ public final class Rollout: Sendable {
             let status = try? await host.status(services: [instance.service]).services.first { $0.name == instance.service }
             switch Readiness.progress(instance, status, baseline: baseline) {
             case .healthy:
-                emit(.healthy(instance: instance.label, seconds: Self.seconds(clock.now - start)))
+                emit(.healthy(instance: instance.label, seconds: (clock.now - start).seconds))
                 return nil
             case .failed(let reason):
                 return await failure(instance, reason, on: host)
@@ -320,9 +320,5 @@ public final class Rollout: Sendable {
     private func failure(_ instance: DesiredInstance, _ reason: String, on host: any FleetHost) async -> InstanceFailure {
         let logs = try? await host.logs(LogsRequest(service: instance.service, lines: options.logLines))
         return failure(instance, reason, lines: logs?.lines ?? [])
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
