@@ -1,6 +1,5 @@
 import CLibSSH2
 import Foundation
-import Shared
 
 extension SSHSession {
     /// Uploads `files` as `HostConnection.upload` describes: each to a temporary name beside its
@@ -8,9 +7,12 @@ extension SSHSession {
     /// host hashes every temporary file and renames each onto its final path only if it matches.
     /// On any failure the temporary files still on the host are removed (when the connection
     /// still works); nothing is ever written under a final name before it is verified.
-    func upload(_ files: [UploadRequest], stallTimeout: Duration?, progress: UploadProgressHandler?) throws -> [UploadResult] {
+    /// - Parameter digests: the SHA-256 of files whose request has none, being computed
+    ///   meanwhile on another thread; needed only once every byte is sent.
+    func upload(_ files: [UploadRequest], digests: PendingDigests, stallTimeout: Duration?,
+                progress: UploadProgressHandler?) throws -> [UploadResult] {
         try ensureUsable()
-        let plans = try files.map { try plan($0) }
+        var plans = try files.map { try plan($0) }
         var leftovers: [String] = []
         do {
             var sizes: [UInt64] = []
@@ -18,6 +20,15 @@ extension SSHSession {
                 try makeDirectories(plan.directory, until: .after(stallTimeout, .transfer))
                 leftovers.append(plan.temporaryPath)
                 sizes.append(try send(plan, index: index, stallTimeout: stallTimeout, progress: progress))
+            }
+            let computed: [String?]
+            do {
+                computed = try digests.wait()
+            } catch {
+                throw SSHError(host: target.label, kind: .invalidRequest, message: "\(error)")
+            }
+            for index in plans.indices where plans[index].sha256.isEmpty {
+                plans[index].sha256 = computed[index] ?? ""
             }
             try finish(plans, stallTimeout: stallTimeout)
             return zip(plans, sizes).map { UploadResult(remotePath: $0.request.remotePath, bytes: $1, sha256: $0.sha256) }
@@ -27,11 +38,12 @@ extension SSHSession {
         }
     }
 
-    /// An upload's names and checksum, settled before any byte is sent.
+    /// An upload's names, settled before any byte is sent, and its checksum.
     private struct Plan {
         var request: UploadRequest
         var directory: String
         var temporaryPath: String
+        /// Empty until known: the caller's, or the one computed while sending.
         var sha256: String
     }
 
@@ -40,15 +52,10 @@ extension SSHSession {
             throw SSHError(host: target.label, kind: .invalidRequest,
                            message: "cannot upload to '\(request.remotePath)': it \(RemotePath.problem(request.remotePath) ?? "is not a file path")")
         }
-        let sha256: String
-        do {
-            sha256 = try request.sha256 ?? Checksum.sha256(fileAt: request.localPath)
-        } catch {
-            throw SSHError(host: target.label, kind: .invalidRequest, message: "\(error)")
-        }
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         return Plan(request: request, directory: directory,
-                    temporaryPath: RemotePath.temporary(directory: directory, name: name, token: token), sha256: sha256)
+                    temporaryPath: RemotePath.temporary(directory: directory, name: name, token: token),
+                    sha256: request.sha256 ?? "")
     }
 
     /// The SFTP subsystem of this session, started on first use.
