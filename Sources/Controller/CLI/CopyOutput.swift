@@ -9,7 +9,7 @@ struct CopyOutput {
     func show(_ outcome: Outcome) {
         let seconds = outcome.duration.seconds
         if json {
-            Console.json(CopyRecord(outcome))
+            Console.json(HostRecord(outcome, ok: { _ in true }, detail: CopyDetail.init))
             return
         }
         switch outcome.result {
@@ -51,8 +51,8 @@ struct CopyOutput {
     }
 }
 
-/// One host of `jobfleet copy --json`.
-struct CopyRecord: Encodable {
+/// What `jobfleet copy --json` adds for a host that received the files.
+struct CopyDetail: Encodable {
     /// One file as placed on the host.
     struct File: Encodable {
         var path: String
@@ -60,28 +60,9 @@ struct CopyRecord: Encodable {
         var sha256: String
     }
 
-    var host: String
-    var address: String
-    var port: Int
-    var ok: Bool
-    var files: [File]?
-    var error: String?
-    var errorKind: String?
-    var durationSeconds: Double
+    var files: [File]
 
-    init(_ outcome: CopyOutput.Outcome) {
-        host = outcome.target.name
-        address = outcome.target.address
-        port = outcome.target.port
-        durationSeconds = (outcome.duration.seconds * 1000).rounded() / 1000
-        switch outcome.result {
-        case .success(let results):
-            ok = true
-            files = results.map { File(path: $0.remotePath, bytes: $0.bytes, sha256: $0.sha256) }
-        case .failure(let failure):
-            ok = false
-            error = "\(failure)"
-            errorKind = (failure as? SSHError)?.kind.rawValue
-        }
+    init(_ results: [UploadResult]) {
+        files = results.map { File(path: $0.remotePath, bytes: $0.bytes, sha256: $0.sha256) }
     }
 }
