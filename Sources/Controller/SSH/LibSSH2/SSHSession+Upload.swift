@@ -12,7 +12,7 @@ extension SSHSession {
     func upload(_ files: [UploadRequest], digests: PendingDigests, stallTimeout: Duration?,
                 progress: UploadProgressHandler?) throws -> [UploadResult] {
         try ensureUsable()
-        var plans = try files.map { try plan($0) }
+        let plans = try files.map { try plan($0) }
         var leftovers: [String] = []
         do {
             var sizes: [UInt64] = []
@@ -21,30 +21,27 @@ extension SSHSession {
                 leftovers.append(plan.temporaryPath)
                 sizes.append(try send(plan, index: index, stallTimeout: stallTimeout, progress: progress))
             }
-            let computed: [String?]
+            let expected: [String]
             do {
-                computed = try digests.wait()
+                expected = zip(files, try digests.wait()).map { $0.sha256 ?? $1 ?? "" }
             } catch {
                 throw SSHError(host: target.label, kind: .invalidRequest, message: "\(error)")
             }
-            for index in plans.indices where plans[index].sha256.isEmpty {
-                plans[index].sha256 = computed[index] ?? ""
+            try finish(plans, expected: expected, stallTimeout: stallTimeout)
+            return plans.indices.map {
+                UploadResult(remotePath: plans[$0].request.remotePath, bytes: sizes[$0], sha256: expected[$0])
             }
-            try finish(plans, stallTimeout: stallTimeout)
-            return zip(plans, sizes).map { UploadResult(remotePath: $0.request.remotePath, bytes: $1, sha256: $0.sha256) }
         } catch {
             removeLeftovers(leftovers)
             throw error
         }
     }
 
-    /// An upload's names, settled before any byte is sent, and its checksum.
+    /// An upload's names, settled before any byte is sent.
     private struct Plan {
         var request: UploadRequest
         var directory: String
         var temporaryPath: String
-        /// Empty until known: the caller's, or the one computed while sending.
-        var sha256: String
     }
 
     private func plan(_ request: UploadRequest) throws -> Plan {
@@ -54,8 +51,7 @@ extension SSHSession {
         }
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         return Plan(request: request, directory: directory,
-                    temporaryPath: RemotePath.temporary(directory: directory, name: name, token: token),
-                    sha256: request.sha256 ?? "")
+                    temporaryPath: RemotePath.temporary(directory: directory, name: name, token: token))
     }
 
     /// The SFTP subsystem of this session, started on first use.
@@ -197,8 +193,10 @@ extension SSHSession {
     }
 
     /// Hashes every temporary file on the host and renames the ones that match, in one command.
-    private func finish(_ plans: [Plan], stallTimeout: Duration?) throws {
-        let items = plans.map { UploadFinish.Item(temporaryPath: $0.temporaryPath, finalPath: $0.request.remotePath, sha256: $0.sha256) }
+    private func finish(_ plans: [Plan], expected: [String], stallTimeout: Duration?) throws {
+        let items = zip(plans, expected).map {
+            UploadFinish.Item(temporaryPath: $0.temporaryPath, finalPath: $0.request.remotePath, sha256: $1)
+        }
         let result = try exec(UploadFinish.command(for: items), timeout: stallTimeout)
         guard let outcomes = UploadFinish.parse(result.stdoutText, count: items.count) else {
             throw SSHError(host: target.label, kind: .remoteFile,
