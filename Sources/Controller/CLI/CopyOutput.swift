@@ -15,8 +15,9 @@ struct CopyOutput {
         switch outcome.result {
         case .success(let results):
             let total = results.reduce(0) { $0 + $1.bytes }
-            let rate = seconds > 0 ? Double(total) / seconds / 1_000_000 : 0
-            var text = String(format: "%@: %d file%@, %@ (%.2fs, %.0f MB/s)\n", outcome.target.label, results.count,
+            // A rate says something only for transfers of some size.
+            let rate = total >= 1 << 20 && seconds > 0 ? String(format: ", %.0f MB/s", Double(total) / seconds / 1e6) : ""
+            var text = String(format: "%@: %d file%@, %@ (%.2fs%@)\n", outcome.target.label, results.count,
                               results.count == 1 ? "" : "s", Self.bytes(total), seconds, rate)
             for result in results {
                 text += "  \(result.remotePath)  sha256 \(result.sha256.prefix(16))\n"
