@@ -39,10 +39,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Two glibc spawn extensions that Swift's Glibc import hides (no logic).
+        .target(name: "CAgentSupport"),
         .target(
             name: "Agent",
             dependencies: [
                 "Shared",
+                "CAgentSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -11,7 +11,7 @@ public struct AgentCommand: AsyncParsableCommand {
             running `jobfleet-agent rpc`, which relays JSON lines to the daemon's Unix socket.
             """,
         version: JobFleetVersion.current,
-        subcommands: []
+        subcommands: [ServeCommand.self, RPCCommand.self]
     )
 
     public init() {}

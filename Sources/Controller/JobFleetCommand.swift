@@ -12,7 +12,11 @@ public struct JobFleetCommand: AsyncParsableCommand {
             agent on each host, and reports what runs where.
             """,
         version: JobFleetVersion.current,
-        subcommands: [ExecCommand.self, CopyCommand.self]
+        subcommands: [
+            PlanCommand.self, DeployCommand.self, StatusCommand.self, LogsCommand.self,
+            StartCommand.self, StopCommand.self, RestartCommand.self, RollbackCommand.self,
+            HistoryCommand.self, DoctorCommand.self, ExecCommand.self, CopyCommand.self,
+        ]
     )
 
     public init() {}

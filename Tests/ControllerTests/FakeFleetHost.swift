@@ -39,7 +39,12 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
                 if status.state == .running, status.health.state != .healthy {
                     polls[name, default: 0] += 1
                     let broken = brokenReleases.contains("\(name)/\(status.release ?? "")")
-                    if !broken && polls[name]! >= pollsToHealthy {
+                    if broken && polls[name, default: 0] >= pollsToHealthy {
+                        // What the real agent reports once a service keeps failing its checks.
+                        status.state = .failed
+                        status.failedReason = "health checks kept failing"
+                        recorder.note("failed \(name)@\(host.name)")
+                    } else if !broken && polls[name, default: 0] >= pollsToHealthy {
                         status.health = HealthStatus(state: .healthy, since: Date())
                         recorder.note("healthy \(name)@\(host.name)")
                     }

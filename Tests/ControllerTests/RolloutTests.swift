@@ -26,7 +26,9 @@ struct RolloutTests {
         static var fast: RolloutOptions {
             var options = RolloutOptions()
             options.pollInterval = .milliseconds(1)
-            options.healthDeadline = .milliseconds(300)
+            // Generous: the scripted hosts answer within a few polls, and a loaded machine must
+            // not turn a slow poll into a failure. Broken releases fail by state, not by deadline.
+            options.healthDeadline = .seconds(30)
             return options
         }
     }
@@ -62,7 +64,8 @@ struct RolloutTests {
         let manageHealthy = fleet.recorder.all(prefix: "healthy job-manage").compactMap(fleet.recorder.index(of:))
         let executeStarts = fleet.recorder.all(prefix: "start job-execute").compactMap(fleet.recorder.index(of:))
         #expect(manageHealthy.count == 2 && executeStarts.count == 2)
-        #expect(manageHealthy.max()! < executeStarts.min()!)
+        let lastHealthy = try #require(manageHealthy.max()), firstStart = try #require(executeStarts.min())
+        #expect(lastHealthy < firstStart)
     }
 
     @Test("a second deploy with nothing changed touches nothing")
@@ -92,7 +95,7 @@ struct RolloutTests {
         let result = try await fleet.deploy(upgraded)
         #expect(!result.succeeded)
         #expect(result.failures.map(\.instance) == ["job-manage@h1"])
-        #expect(result.failures.first?.reason.contains("not healthy within") == true)
+        #expect(result.failures.first?.reason.contains("gave up") == true, "\(result.failures)")
         #expect(result.failures.first?.logLines == ["ERROR job-manage is not healthy"])
         #expect(result.reverted == ["job-manage@h1"])
         #expect(fleet.hosts["h2"]?.pid("job-manage") == oldPidOnH2, "the second instance must never be stopped")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Controller
 
@@ -81,5 +82,39 @@ struct ServiceCatalogTests {
         let catalog = try ServiceCatalog.parse(yaml: Self.yaml, path: "catalog.yaml")
         #expect(DependencyOrder.levels(of: ["job-manage", "job-config"], in: catalog.services)
                 == [["job-config"], ["job-manage"]])
+    }
+}
+
+@Suite("The shipped bk-job catalog")
+struct ShippedCatalogTests {
+    static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    @Test("loads, has the eleven services in the runbook order, all depending on job-config")
+    func shippedCatalog() throws {
+        let catalog = try ServiceCatalog.load(path: "\(Self.repoRoot)/deploy/bk-job/catalog.yaml")
+        #expect(catalog.runbook == [
+            "job-config", "job-manage", "job-backup", "job-logsvr", "job-ticket", "job-file-gateway",
+            "job-execute", "job-crontab", "job-gateway", "job-file-worker", "job-analysis",
+        ])
+        #expect(catalog.services.count == 11)
+        for service in catalog.services where service.name != "job-config" {
+            #expect(service.dependsOn.contains("job-config"), "\(service.name)")
+        }
+        for service in catalog.services {
+            #expect(service.javaOptions.contains("-Djob.log.dir=__BK_HOME__/logs/job"), "\(service.name)")
+        }
+    }
+
+    @Test("every placeholder of the catalog has a value in the example env or is a built-in")
+    func exampleEnvCoversCatalog() throws {
+        let env = try EnvFile.load(path: "\(Self.repoRoot)/deploy/bk-job/job.env.example")
+        let text = try String(contentsOfFile: "\(Self.repoRoot)/deploy/bk-job/catalog.yaml", encoding: .utf8)
+        let keys = Set(Template(file: "catalog.yaml", text: text).placeholders.map(\.key))
+        let missing = keys.subtracting(env.values.keys).subtracting(["BK_HOME", "LAN_IP", "HOST_NAME", "BK_JOB_CONFIG_SERVERS"])
+        #expect(missing.isEmpty, "\(missing)")
     }
 }

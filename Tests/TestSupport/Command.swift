@@ -15,7 +15,7 @@ public enum Command {
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String],
                            environment: [String: String] = [:],
-                           currentDirectory: String? = nil) throws -> CommandResult {
+                           currentDirectory: String? = nil, input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/")
             ? executable : (Prerequisites.find(executable) ?? executable))
@@ -37,7 +37,16 @@ public enum Command {
         let err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        var inputURL: URL?
+        if let input {
+            let url = dir.appendingPathComponent("jobfleet-test-\(UUID().uuidString).in")
+            try Data(input.utf8).write(to: url)
+            process.standardInput = try FileHandle(forReadingFrom: url)
+            inputURL = url
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        defer { if let inputURL { try? FileManager.default.removeItem(at: inputURL) } }
         try process.run()
         process.waitUntilExit()
         try out.close()

@@ -76,6 +76,12 @@ public struct Sandbox: Sendable {
         return result
     }
 
+    /// Reads the manifest path and host table of a sandbox that is already up.
+    public mutating func readState() throws {
+        manifestPath = "\(dir)/fleet.yaml"
+        hosts = try Self.readHosts("\(dir)/hosts.tsv")
+    }
+
     /// Stops everything the sandbox started.
     @discardableResult
     public func down() throws -> CommandResult {
@@ -113,7 +119,7 @@ public struct Sandbox: Sendable {
 
     /// Runs `command` on `host` through OpenSSH's own client.
     @discardableResult
-    public func ssh(_ host: SandboxHost, _ command: String, knownHosts: String? = nil) throws -> CommandResult {
-        try Command.run("ssh", sshArguments(host, knownHosts: knownHosts) + ["--", command])
+    public func ssh(_ host: SandboxHost, _ command: String, knownHosts: String? = nil, input: String? = nil) throws -> CommandResult {
+        try Command.run("ssh", sshArguments(host, knownHosts: knownHosts) + ["--", command], input: input)
     }
 }

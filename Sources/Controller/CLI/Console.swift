@@ -1,23 +1,54 @@
 import Foundation
 
-/// Where commands print: unbuffered, so each host's result appears as soon as it is known.
+/// Where commands print: results to stdout, progress and problems to stderr, unbuffered so each
+/// host's result appears as soon as it is known. On a terminal, progress can redraw one line;
+/// elsewhere it is plain lines.
 enum Console {
-    static func out(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
-    static func err(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+    /// True when stderr is a terminal (and not a dumb one).
+    static let interactive = isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+
+    static func out(_ text: String) { write(1, text) }
+    static func err(_ text: String) { write(2, text) }
+
+    /// A result line on stdout.
+    static func line(_ text: String) { write(1, text + "\n") }
+    /// A progress line on stderr.
+    static func progress(_ text: String) { write(2, text + "\n") }
+    static func error(_ text: String) { write(2, "error: " + text + "\n") }
+    static func warn(_ text: String) { write(2, "warning: " + text + "\n") }
+
+    /// Replaces the current terminal line (interactive only).
+    static func status(_ text: String) {
+        guard interactive else { return }
+        write(2, "\r\u{1B}[2K" + text)
+    }
+
+    static func clearStatus() {
+        guard interactive else { return }
+        write(2, "\r\u{1B}[2K")
+    }
 
     /// One JSON object on one line, keys in snake_case and sorted, for `--json`.
     static func json(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Format.rfc3339(date))
+        }
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         out(String(decoding: data, as: UTF8.self) + "\n")
     }
-}
 
-extension Duration {
-    /// The duration in seconds, for display.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    private static func write(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return }
+            offset += written
+        }
     }
 }

@@ -13,21 +13,12 @@ extension ServiceCatalog {
 
     /// Loads and validates the catalog at `path`, reporting every problem at once.
     public static func load(path: String) throws -> ServiceCatalog {
-        let (reader, root) = YAMLReader.load(path: path)
-        guard let root, let catalog = parse(root, reader: reader, path: path), reader.issues.isEmpty else {
-            throw ConfigError(issues: reader.issues)
-        }
-        return catalog
+        try YAMLReader.read(path: path) { parse($0, reader: $1, path: path) }
     }
 
     /// Parses catalog YAML text; `path` names it in messages.
     public static func parse(yaml: String, path: String) throws -> ServiceCatalog {
-        let reader = YAMLReader(file: path)
-        guard let root = reader.compose(yaml), let catalog = parse(root, reader: reader, path: path),
-              reader.issues.isEmpty else {
-            throw ConfigError(issues: reader.issues)
-        }
-        return catalog
+        try YAMLReader.read(yaml: yaml, path: path) { parse($0, reader: $1, path: path) }
     }
 
     static func parse(_ root: Node, reader: YAMLReader, path: String) -> ServiceCatalog? {

@@ -70,7 +70,7 @@ public final class Journal: Sendable {
     /// Starts a journal entry. Entries of the same fleet still marked running belong to a
     /// controller that died: they are marked interrupted.
     public func begin(fleet: String, manifest: String, command: String, arguments: [String]) throws -> Int64 {
-        let who = "\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")@\(ProcessInfo.processInfo.hostName)"
+        let who = OperatorName.current
         return try db.write { db in
             try db.execute(sql: "UPDATE deployment SET result = 'interrupted', finishedAt = ? WHERE fleet = ? AND result = 'running'",
                            arguments: [Date(), fleet])

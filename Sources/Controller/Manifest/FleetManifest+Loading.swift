@@ -14,21 +14,12 @@ extension FleetManifest {
     /// file, line and field; no host is contacted.
     public static func load(path: String) throws -> FleetManifest {
         let absolute = LocalPath.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
-        let (reader, root) = YAMLReader.load(path: absolute)
-        guard let root, let manifest = parse(root, reader: reader, path: absolute), reader.issues.isEmpty else {
-            throw ConfigError(issues: reader.issues)
-        }
-        return manifest
+        return try YAMLReader.read(path: absolute) { parse($0, reader: $1, path: absolute) }
     }
 
-    /// Loads a manifest from YAML text (for tests and for `-f -`); `path` names it in messages.
+    /// Loads a manifest from YAML text (for tests); `path` names it in messages.
     public static func parse(yaml: String, path: String) throws -> FleetManifest {
-        let reader = YAMLReader(file: path)
-        guard let root = reader.compose(yaml), let manifest = parse(root, reader: reader, path: path),
-              reader.issues.isEmpty else {
-            throw ConfigError(issues: reader.issues)
-        }
-        return manifest
+        try YAMLReader.read(yaml: yaml, path: path) { parse($0, reader: $1, path: path) }
     }
 
     // swiftlint:disable:next function_body_length

@@ -56,6 +56,23 @@ final class YAMLReader {
         return (reader, reader.compose(text))
     }
 
+    /// Reads the document at `path` with `parse`, throwing every problem found at once.
+    static func read<T>(path: String, _ parse: (Node, YAMLReader) -> T?) throws -> T {
+        let (reader, root) = load(path: path)
+        return try reader.finish(root.flatMap { parse($0, reader) })
+    }
+
+    /// Reads YAML text with `parse`; `path` names it in messages.
+    static func read<T>(yaml: String, path: String, _ parse: (Node, YAMLReader) -> T?) throws -> T {
+        let reader = YAMLReader(file: path)
+        return try reader.finish(reader.compose(yaml).flatMap { parse($0, reader) })
+    }
+
+    private func finish<T>(_ value: T?) throws -> T {
+        guard let value, issues.isEmpty else { throw ConfigError(issues: issues) }
+        return value
+    }
+
     /// Composes YAML text into a node tree, recording a located syntax error on failure.
     func compose(_ text: String) -> Node? {
         do {

@@ -158,9 +158,9 @@ public struct DesiredFleet: Sendable {
         var spec = ServiceSpec(
             name: definition.name, command: command, env: environment, workingDirectory: serviceDir,
             release: artifact.id, health: health,
-            stopTimeoutSeconds: seconds(definition.stopTimeout),
-            restart: RestartPolicy(initialBackoffSeconds: seconds(definition.restartBackoffInitial),
-                                   maxBackoffSeconds: seconds(definition.restartBackoffMax)),
+            stopTimeoutSeconds: definition.stopTimeout.seconds,
+            restart: RestartPolicy(initialBackoffSeconds: definition.restartBackoffInitial.seconds,
+                                   maxBackoffSeconds: definition.restartBackoffMax.seconds),
             logFile: "\(host.bkHome)/logs/\(catalog.project)/\(definition.name)/\(definition.name).log")
         spec.revision = revision(of: spec, files: files)
         return DesiredInstance(host: host, service: definition.name, artifact: artifact, files: files, spec: spec,
@@ -183,8 +183,8 @@ public struct DesiredFleet: Sendable {
         case .command(let argv):
             probe = .command(argv.map { render($0, "health.command") })
         }
-        return HealthCheckSpec(probe: probe, startGraceSeconds: seconds(health.startGrace),
-                               intervalSeconds: seconds(health.interval), timeoutSeconds: seconds(health.timeout),
+        return HealthCheckSpec(probe: probe, startGraceSeconds: health.startGrace.seconds,
+                               intervalSeconds: health.interval.seconds, timeoutSeconds: health.timeout.seconds,
                                healthyThreshold: health.healthyThreshold, unhealthyThreshold: health.unhealthyThreshold)
     }
 
@@ -199,9 +199,5 @@ public struct DesiredFleet: Sendable {
             bytes += Array("\n\(file.remotePath) \(file.sha256) \(file.mode)".utf8)
         }
         return String(Checksum.sha256(bytes).prefix(16))
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -69,7 +69,7 @@ public final class Rollout: Sendable {
                             self.emit(.uploadProgress(host: hostPlan.host.name, sent: sent, total: total))
                         }
                         self.emit(.uploaded(host: hostPlan.host.name, bytes: hostPlan.uploadBytes,
-                                            seconds: Self.seconds(clock.now - start)))
+                                            seconds: (clock.now - start).seconds))
                         return (hostPlan.uploadBytes, nil)
                     } catch {
                         return (0, InstanceFailure(host: hostPlan.host.name, service: "upload",
@@ -215,15 +215,22 @@ public final class Rollout: Sendable {
                 try await host.write(files)
                 emit(.step(instance: instance.label, what: "wrote \(files.map { ($0.remotePath as NSString).lastPathComponent }.joined(separator: ", "))"))
             }
-            let activation = try await host.activate(instance.service, release: instance.artifact.id)
+            let release = instance.spec.release ?? instance.artifact.id
+            let activation = try await host.activate(instance.service, release: release)
             if !activation.unchanged {
-                emit(.step(instance: instance.label, what: "activated release \(instance.artifact.id)"))
+                emit(.step(instance: instance.label, what: "activated release \(release)"))
             }
-            try await host.apply([instance.spec], prune: false)
-            let method: AgentMethod = change.action == .restart ? .restart : .start
-            let control = try await host.control(method, [instance.service])
-            let baseline = control.services.first { $0.name == instance.service }?.lastExit
-            emit(.step(instance: instance.label, what: method == .restart ? "restarted" : "started"))
+            // The agent starts a stopped service as soon as its spec is applied; a running one it
+            // only marks for restart, and a failed one waits for an explicit start.
+            let applied = try await host.apply([instance.spec], prune: false)
+            let startedByApply = applied.changes.contains { $0.service == instance.service && $0.action == .started }
+            var baseline = applied.services.first { $0.name == instance.service }?.lastExit
+            if !startedByApply {
+                let method: AgentMethod = change.action == .restart ? .restart : .start
+                let control = try await host.control(method, [instance.service])
+                baseline = control.services.first { $0.name == instance.service }?.lastExit
+            }
+            emit(.step(instance: instance.label, what: change.action == .restart ? "restarted" : "started"))
             return await waitHealthy(instance, on: host, baseline: baseline)
         } catch {
             return await failure(instance, "\(error)", on: host)
@@ -239,7 +246,7 @@ public final class Rollout: Sendable {
             let status = try? await host.status(services: [instance.service]).services.first { $0.name == instance.service }
             switch Readiness.progress(instance, status, baseline: baseline) {
             case .healthy:
-                emit(.healthy(instance: instance.label, seconds: Self.seconds(clock.now - start)))
+                emit(.healthy(instance: instance.label, seconds: (clock.now - start).seconds))
                 return nil
             case .failed(let reason):
                 return await failure(instance, reason, on: host)
@@ -313,9 +320,5 @@ public final class Rollout: Sendable {
     private func failure(_ instance: DesiredInstance, _ reason: String, on host: any FleetHost) async -> InstanceFailure {
         let logs = try? await host.logs(LogsRequest(service: instance.service, lines: options.logLines))
         return failure(instance, reason, lines: logs?.lines ?? [])
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

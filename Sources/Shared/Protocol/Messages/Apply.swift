@@ -47,6 +47,8 @@ public struct ServiceChange: Codable, Sendable, Equatable {
         case started
         /// A stop was begun (it completes in the background; see status).
         case stopping
+        /// Starting failed (see the agent log and the service's status); retried with backoff.
+        case startFailed = "start_failed"
         /// The running process predates the new spec: restart it to apply the change.
         /// Apply never restarts by itself, so the controller keeps control of rollout order.
         case restartNeeded = "restart_needed"

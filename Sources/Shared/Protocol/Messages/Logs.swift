@@ -59,7 +59,8 @@ public struct LogsResult: Codable, Sendable, Equatable {
     public var path: String
     /// Matching lines, oldest first.
     public var lines: [String]
-    /// True when more lines matched than `lines` or `maxBytes` allowed, or a line was cut.
+    /// True when `maxBytes` or the scan bound (64 MiB read backwards) cut the answer short,
+    /// or a line longer than 8 KiB was cut.
     public var truncated: Bool
     /// Builds a logs result.
     public init(service: String, path: String, lines: [String], truncated: Bool) {

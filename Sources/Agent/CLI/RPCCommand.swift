@@ -1,0 +1,34 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `jobfleet-agent rpc`: the bridge the controller runs over SSH.
+struct RPCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rpc",
+        abstract: "Relay JSON-lines requests from stdin to the agent and responses to stdout.",
+        discussion: "Starts the daemon first if none is running for this BK_HOME (disable with --no-start).")
+
+    @OptionGroup var options: HomeOptions
+
+    @Flag(inversion: .prefixedNo, help: "Start the daemon when none answers.")
+    var start = true
+
+    func run() throws {
+        do {
+            let status = try RPCBridge.run(home: options.home, autostart: start)
+            if status != 0 { throw ExitCode(status) }
+        } catch let error as BridgeError {
+            FileHandleLike.standardError("jobfleet-agent rpc: \(error.message)\n")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writes to stderr without Foundation's FileHandle.
+enum FileHandleLike {
+    static func standardError(_ text: String) {
+        try? FileIO.writeAll(2, Array(text.utf8))
+    }
+}

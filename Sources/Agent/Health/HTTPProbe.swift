@@ -1,0 +1,80 @@
+import FoundationEssentials
+import Shared
+
+/// A minimal HTTP/1.1 GET over a plain socket: enough for `/actuator/health`, without
+/// Foundation's networking (which would bring all of Foundation into the agent).
+struct HTTPProbe {
+    /// The parts of an `http://host:port/path` URL.
+    struct Target: Equatable {
+        var host: String
+        var port: Int
+        var path: String
+    }
+
+    /// Parses `http://HOST[:PORT][/PATH]`; IPv6 hosts in brackets.
+    static func parse(_ url: String) throws -> Target {
+        guard url.hasPrefix("http://") else { throw ProbeError("health url must start with http://, got \(url)") }
+        let rest = url.dropFirst("http://".count)
+        let authority = rest.prefix { $0 != "/" }
+        let path = rest.dropFirst(authority.count)
+        var host = String(authority)
+        var port = 80
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") {
+                guard let value = Int(after.dropFirst()) else { throw ProbeError("bad port in \(url)") }
+                port = value
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = String(authority[..<colon])
+            guard let value = Int(authority[authority.index(after: colon)...]) else { throw ProbeError("bad port in \(url)") }
+            port = value
+        }
+        guard !host.isEmpty, (1...65535).contains(port) else { throw ProbeError("bad host or port in \(url)") }
+        return Target(host: host, port: port, path: path.isEmpty ? "/" : String(path))
+    }
+
+    /// The request bytes, with basic auth when a user is given.
+    static func request(_ target: Target, user: String?, password: String?) -> [UInt8] {
+        let hostHeader = target.host.contains(":") ? "[\(target.host)]:\(target.port)" : "\(target.host):\(target.port)"
+        var text = "GET \(target.path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: jobfleet-agent\r\n"
+            + "Accept: */*\r\nConnection: close\r\n"
+        if let user {
+            let credentials = Data("\(user):\(password ?? "")".utf8).base64EncodedString()
+            text += "Authorization: Basic \(credentials)\r\n"
+        }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+
+    /// The status code from the first line of a response (`HTTP/1.1 200 OK`).
+    static func statusCode(_ head: [UInt8]) -> Int? {
+        guard let end = head.firstIndex(of: UInt8(ascii: "\r")) ?? head.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let parts = String(decoding: head[..<end], as: UTF8.self).split(separator: " ")
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3 else { return nil }
+        return Int(parts[1])
+    }
+
+    /// GETs the URL and returns nil when the status is the expected one, else why not.
+    static func check(_ spec: HTTPProbeSpec, timeout: Double) -> String? {
+        do {
+            let target = try parse(spec.url)
+            let deadline = Monotonic.now + timeout
+            let connection = try TCPConnection.open(host: target.host, port: target.port, timeout: timeout)
+            defer { connection.close() }
+            try connection.send(request(target, user: spec.user, password: spec.password), until: deadline)
+            var head: [UInt8] = []
+            // The status line is all we need; stop reading once it is complete.
+            while !head.contains(UInt8(ascii: "\n")) && head.count < 4096 {
+                let chunk = try connection.receive(limit: 1024, until: deadline)
+                if chunk.isEmpty { break }
+                head += chunk
+            }
+            guard let code = statusCode(head) else { return "GET \(target.path): no HTTP status line in the answer" }
+            return code == spec.expectStatus ? nil : "GET \(target.path) answered \(code), expected \(spec.expectStatus)"
+        } catch {
+            return String(describing: error)
+        }
+    }
+}

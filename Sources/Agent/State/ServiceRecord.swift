@@ -1,0 +1,66 @@
+import FoundationEssentials
+import Shared
+
+/// A process the agent started or adopted, identified by pid plus start time.
+struct ProcessRecord: Codable, Equatable {
+    var pid: Int32
+    /// /proc/PID/stat field 22 at start: tells our process from a later one reusing the pid.
+    var startTicks: UInt64
+    var startedAt: Date
+    /// Release the jar link pointed at when it started.
+    var release: String?
+}
+
+/// A stop in progress: which step was last taken and when the next is due.
+struct StopRecord: Codable, Equatable {
+    var since: Date
+    /// When SIGKILL follows if the process still runs.
+    var deadline: Date
+    /// `SIGTERM`, then `SIGKILL`.
+    var step: String
+    /// Start again once the process has exited (a restart).
+    var thenStart: Bool
+}
+
+/// Everything the agent knows about one service, persisted so that a new agent process
+/// carries on where the last one stopped.
+struct ServiceRecord: Codable, Equatable {
+    /// The applied spec (with the desired state).
+    var spec: ServiceSpec
+    /// The spec the current process was started from.
+    var runningSpec: ServiceSpec?
+    var process: ProcessRecord?
+    var stopping: StopRecord?
+    var restarts = 0
+    var lastExit: ExitRecord?
+    var failures = FailureHistory()
+    /// Set while `failed`: no automatic restarts until an explicit start.
+    var failedReason: String?
+    /// Set while in backoff.
+    var nextRestartAt: Date?
+    var health = HealthTracker()
+    /// Pruned by an apply: forget the service once its process has exited.
+    var pendingRemoval = false
+
+    init(spec: ServiceSpec) { self.spec = spec }
+
+    /// The actual state, derived so it can never disagree with the facts it comes from.
+    var state: ServiceState {
+        if process != nil { return stopping == nil ? .running : .stopping }
+        if failedReason != nil { return .failed }
+        if nextRestartAt != nil { return .backoff }
+        return .stopped
+    }
+}
+
+/// The agent's persisted state: desired services, what runs, the lease.
+struct PersistedState: Codable, Equatable {
+    /// Format version of this file.
+    var format = 1
+    /// Boot id when the state was written: pids from another boot mean nothing.
+    var bootId: String?
+    var services: [String: ServiceRecord] = [:]
+    var lease = LeaseBook()
+    /// Per service, releases activated, oldest first (bounded): tells which is "previous".
+    var activations: [String: [String]] = [:]
+}

@@ -1,0 +1,36 @@
+import Shared
+
+/// Checks an applied spec before the agent acts on it, with messages that name the field.
+enum SpecValidator {
+    static func validate(_ spec: ServiceSpec) throws(AgentFailure) {
+        func fail(_ message: String) -> AgentFailure {
+            AgentFailure(.badRequest, "service \(spec.name): \(message)", service: spec.name)
+        }
+        guard SafeName.isValid(spec.name) else {
+            throw AgentFailure(.invalidName, "invalid service name \(spec.name): use letters, digits, '.', '_', '-'", service: spec.name)
+        }
+        guard let program = spec.command.first, !program.isEmpty else { throw fail("command must name a program") }
+        if let dir = spec.workingDirectory, !dir.hasPrefix("/") { throw fail("workingDirectory must be absolute, got \(dir)") }
+        if let file = spec.logFile, !file.hasPrefix("/") { throw fail("logFile must be absolute, got \(file)") }
+        if let release = spec.release, !SafeName.isValid(release) { throw fail("invalid release id \(release)") }
+        guard spec.stopTimeoutSeconds >= 0 else { throw fail("stopTimeoutSeconds must not be negative") }
+        let policy = spec.restart
+        guard policy.initialBackoffSeconds > 0, policy.maxBackoffSeconds >= policy.initialBackoffSeconds,
+              policy.maxFailures >= 1, policy.windowSeconds > 0 else {
+            throw fail("restart policy needs initialBackoffSeconds > 0, maxBackoffSeconds >= it, maxFailures >= 1, windowSeconds > 0")
+        }
+        if let health = spec.health {
+            guard health.intervalSeconds > 0, health.timeoutSeconds > 0, health.startGraceSeconds >= 0,
+                  health.healthyThreshold >= 1, health.unhealthyThreshold >= 1 else {
+                throw fail("health check needs intervalSeconds > 0, timeoutSeconds > 0, thresholds >= 1")
+            }
+            switch health.probe {
+            case .tcp(_, let port) where !(1...65535).contains(port): throw fail("health port \(port) is out of range")
+            case .http(let http):
+                do { _ = try HTTPProbe.parse(http.url) } catch { throw fail(String(describing: error)) }
+            case .command(let argv) where argv.first?.isEmpty ?? true: throw fail("health command must name a program")
+            default: break
+            }
+        }
+    }
+}

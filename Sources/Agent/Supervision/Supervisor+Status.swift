@@ -1,0 +1,92 @@
+import FoundationEssentials
+import Shared
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Supervisor {
+    /// The agent process, for hello and status.
+    var agentInfo: AgentInfo {
+        AgentInfo(version: JobFleetVersion.current, protocolVersions: Array(AgentProtocol.supportedVersions),
+                  pid: getpid(), startedAt: startedAt, bkHome: paths.home)
+    }
+
+    /// Status of the named services (all when nil or empty).
+    func status(_ request: StatusRequest) throws(AgentFailure) -> StatusResult {
+        if let names = request.services {
+            for name in names where state.services[name] == nil {
+                throw AgentFailure(.unknownService, "\(name) is not supervised here; apply it first", service: name)
+            }
+        }
+        let lines = min(max(request.logLines ?? 20, 0), 200)
+        return StatusResult(agent: agentInfo, at: Date(), lease: state.lease.active(at: Date()),
+                            services: statuses(request.services, logLines: lines))
+    }
+
+    /// One ``ServiceStatus`` per service, sorted by name, measured now.
+    func statuses(_ names: [String]?, logLines: Int) -> [ServiceStatus] {
+        let wanted = (names?.isEmpty ?? true) ? state.services.keys.sorted() : names!
+        return wanted.compactMap { name in state.services[name].map { serviceStatus(name, $0, logLines: logLines) } }
+    }
+
+    private func serviceStatus(_ name: String, _ record: ServiceRecord, logLines: Int) -> ServiceStatus {
+        let now = Date()
+        var status = ServiceStatus(name: name, desired: record.spec.desired, state: record.state, restarts: record.restarts,
+                                   specCurrent: record.runningSpec == nil || record.runningSpec == record.spec.runDefinition,
+                                   adopted: record.process.map { !children.contains($0.pid) } ?? false,
+                                   health: record.spec.health == nil ? HealthStatus(state: .none) : record.health.status)
+        status.lastExit = record.lastExit
+        status.desiredRelease = record.spec.release
+        status.revision = record.spec.revision
+        status.activeRelease = releases.activeRelease(of: name)
+        status.nextRestartAt = record.nextRestartAt
+        status.failedReason = record.failedReason
+        if let process = record.process {
+            status.pid = process.pid
+            status.startedAt = process.startedAt
+            status.uptimeSeconds = (now.timeIntervalSince(process.startedAt) * 10).rounded() / 10
+            status.release = process.release
+            status.healthySince = record.spec.health == nil ? nil : record.health.healthySince
+            if let stat = ProcStat.read(process.pid), stat.startTicks == process.startTicks {
+                status.rssBytes = stat.rssPages * ProcStat.pageSize
+                status.cpuPercent = cpuPercent(pid: process.pid, ticks: stat.cpuTicks, startedAt: process.startedAt)
+            }
+        }
+        if logLines > 0 && (record.state == .failed || record.state == .backoff) {
+            let query = LogQuery(lines: logLines, maxBytes: 16384)
+            status.logTail = try? LogTail.read(path: serviceLogPath(name), query: query).lines
+            status.consoleTail = try? LogTail.read(path: paths.consoleLog(name), query: query).lines
+        }
+        return status
+    }
+
+    /// CPU percent of one core since this pid's previous sample, or over its life on the first.
+    private func cpuPercent(pid: Int32, ticks: UInt64, startedAt: Date) -> Double {
+        let now = Monotonic.now
+        let seconds = Double(ticks) / ProcStat.clockTicksPerSecond
+        var percent: Double
+        if let sample = cpuSamples[pid], now - sample.at >= 0.5 {
+            percent = Double(ticks - min(sample.ticks, ticks)) / ProcStat.clockTicksPerSecond / (now - sample.at) * 100
+        } else {
+            percent = seconds / max(Date().timeIntervalSince(startedAt), 1) * 100
+        }
+        if cpuSamples[pid].map({ now - $0.at >= 0.5 }) ?? true { cpuSamples[pid] = (ticks, now) }
+        percent = (percent * 10).rounded() / 10
+        return percent
+    }
+
+    /// The service's own log: the spec's `logFile`, else the bk-job default.
+    func serviceLogPath(_ name: String) -> String {
+        state.services[name]?.spec.logFile ?? paths.defaultServiceLog(name)
+    }
+
+    /// Host facts; runs `java -version` the first time only.
+    func hello() async -> HelloResult {
+        if java == nil {
+            let scratch = paths.scratch
+            let environment = Spawner.environment(adding: [:])
+            java = await Threads.run { JavaVersion.detect(scratchDir: scratch, environment: environment) }
+        }
+        return HelloResult(agent: agentInfo, host: HostProbe.facts(bkHome: paths.home, java: java ?? JavaVersion.Result()))
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// `jobfleet deploy`: uploads what changed, renders configuration, activates releases and
+/// starts services in dependency order, each gated on health.
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Bring the fleet to the manifest: upload, configure, activate and start in waves.",
+        discussion: """
+            An instance starts only when every service it depends on is healthy and on its target \
+            release on all of that service's hosts (--gate any: on at least one). Running instances \
+            are replaced --max-parallel at a time, each gated on health; a failed one is put back on \
+            its previous release and the rollout stops. Running deploy again converges.
+            """)
+
+    @OptionGroup var fleet: FleetOptions
+    @Option(help: "Start order: fast (job-config, then the rest together) or runbook (upstream sequence).")
+    var order: StartOrder = .fast
+    @Option(help: "Deploy only this service (repeatable); nothing else is touched.")
+    var only: [String] = []
+    @Option(help: "Dependency gate: all (every instance ready) or any (at least one).")
+    var gate: GatePolicy = .all
+    @Option(name: .customLong("max-parallel"), help: "Running instances of one service replaced at a time.")
+    var maxParallel = 1
+    @Option(name: .customLong("health-timeout"), help: "Override every service's health deadline (e.g. 90s).")
+    var healthTimeout: String?
+    @Flag(name: .customLong("no-revert"), help: "Leave a failed upgraded instance on its new release.")
+    var noRevert = false
+    @Flag(name: .shortAndLong, help: "Proceed without asking.")
+    var yes = false
+
+    func validate() throws {
+        if maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
+        if let healthTimeout, DurationText.parse(healthTimeout) == nil {
+            throw ValidationError("--health-timeout must be a duration such as 90s or 3m, got '\(healthTimeout)'")
+        }
+    }
+
+    func run() async throws {
+        let context = try FleetContext.load(fleet)
+        for service in only { try context.checkService(service) }
+        try await context.connect()
+        let lease = LeaseHolder(hosts: Array(context.hosts.values),
+                                owner: LeaseHolder.owner(command: "deploy", fleet: context.manifest.name))
+        do {
+            try await lease.acquire()
+        } catch let error as LeaseHeld {
+            Console.error(error.description)
+            await context.close()
+            throw ExitCode(ExitCodes.leaseHeld)
+        }
+        let code = await deploy(context, lease: lease)
+        await lease.release()
+        await context.close()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    private func deploy(_ context: FleetContext, lease: LeaseHolder) async -> Int32 {
+        let observed: [ObservedHost]
+        do { observed = try await context.observe() } catch {
+            Console.error("could not read the fleet's state: \(error)")
+            return ExitCodes.failed
+        }
+        let plan = Planner.plan(desired: context.desired, observed: observed, order: order,
+                                only: only.isEmpty ? nil : Set(only))
+        Console.line(PlanText.render(plan, fleet: context.manifest.name, secrets: context.desired.values))
+        if !context.unreachable.isEmpty {
+            Console.error("\(context.unreachable.count) host(s) unreachable: \(context.unreachable.keys.sorted().joined(separator: ", ")); fix or remove them from the manifest, then deploy again")
+            return ExitCodes.failed
+        }
+        guard plan.hasChanges else { return 0 }
+        if !yes {
+            guard Console.interactive, isatty(0) == 1 else {
+                Console.error("not on a terminal: pass --yes to deploy without confirmation")
+                return ExitCodes.invalidInput
+            }
+            FileHandle.standardError.write(Data("Deploy these changes? [y/N] ".utf8))
+            guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                Console.progress("nothing deployed")
+                return ExitCodes.failed
+            }
+        }
+        let journal = context.openJournal(fleet)
+        let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
+                                        command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()))
+        var options = RolloutOptions()
+        options.policy = gate
+        options.maxParallel = maxParallel
+        options.revertOnFailure = !noRevert
+        options.healthDeadline = healthTimeout.flatMap(DurationText.parse)
+        let progress = RolloutProgress(journal: journal, entry: entry)
+        let result = await Rollout(plan: plan, desired: context.desired, hosts: context.fleetHosts, options: options,
+                                   events: progress.handle).run()
+        progress.finish()
+        if let journal, let entry {
+            for instance in context.desired.instances where result.succeeded && (only.isEmpty || only.contains(instance.service)) {
+                journal.release(entry, host: instance.host.name, service: instance.service,
+                                release: instance.artifact.id, revision: instance.spec.revision)
+            }
+            journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
+        }
+        Console.line(RolloutReport.text(result))
+        return result.succeeded ? 0 : ExitCodes.failed
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// `jobfleet doctor`: preflight checks on every host before a rollout.
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check every host: SSH and host key, agent, java, free disk under BK_HOME, ports, clock skew.",
+        discussion: "Exit status: 0 when every check passes (warnings allowed), 1 otherwise.")
+
+    @OptionGroup var fleet: FleetOptions
+    @Option(name: .customLong("max-skew"), help: "Largest acceptable clock difference, in seconds.")
+    var maxSkew = 2.0
+
+    enum Verdict: String { case ok = "ok", warn = "WARN", fail = "FAIL" }
+
+    func run() async throws {
+        let context = try FleetContext.load(fleet)
+        let selected = try context.selectHosts(fleet)
+        try await context.connect(selected, quiet: true)
+        var rows = [["HOST", "CHECK", "RESULT", "DETAIL"]]
+        var failed = false
+        let statuses = await context.statuses()
+        for host in selected {
+            var checks: [(String, Verdict, String)] = []
+            guard let connected = context.hosts[host.name] else {
+                checks.append(("ssh", .fail, context.unreachable[host.name].map { "\($0)" } ?? "not connected"))
+                append(host, checks, to: &rows, failed: &failed)
+                continue
+            }
+            checks.append(("ssh", .ok, "\(host.user)@\(host.address):\(host.port), host key verified"))
+            let hello = connected.hello
+            checks.append(("agent", hello.agent.version == JobFleetVersion.current ? .ok : .warn,
+                           "jobfleet-agent \(hello.agent.version), pid \(hello.agent.pid)"))
+            checks.append(javaCheck(hello.host))
+            checks.append(diskCheck(hello.host, need: context.desired.instances(on: host.name).reduce(0) { $0 + $1.artifact.size }))
+            checks.append(("memory", .ok, "\(Format.bytes(hello.host.memoryAvailableBytes)) available of \(Format.bytes(hello.host.memoryBytes)), \(hello.host.cpus) CPU(s)"))
+            let running = (try? statuses[host.name]?.get().services.filter { $0.state == .running }.map(\.name)) ?? []
+            checks += await portChecks(connected, instances: context.desired.instances(on: host.name), running: running)
+            checks.append(await clockCheck(connected))
+            append(host, checks, to: &rows, failed: &failed)
+        }
+        Console.line(Format.table(rows))
+        await context.close()
+        if failed { throw ExitCode(ExitCodes.failed) }
+    }
+
+    private func append(_ host: FleetManifest.Host, _ checks: [(String, Verdict, String)], to rows: inout [[String]],
+                        failed: inout Bool) {
+        for (check, verdict, detail) in checks {
+            rows.append([host.name, check, verdict.rawValue, detail])
+            if verdict == .fail { failed = true }
+        }
+    }
+
+    private func javaCheck(_ facts: HostFacts) -> (String, Verdict, String) {
+        guard let version = facts.javaVersion else {
+            return ("java", .fail, "no java on the agent's PATH (\(facts.javaError ?? "not found")): install a JDK 17 or later")
+        }
+        let major = Int(version.split(separator: ".").first ?? "") ?? 0
+        return ("java", major >= 17 ? .ok : .fail, major >= 17 ? version : "\(version): bk-job needs Java 17 or later")
+    }
+
+    private func diskCheck(_ facts: HostFacts, need: UInt64) -> (String, Verdict, String) {
+        let detail = "\(Format.bytes(facts.diskFreeBytes)) free under BK_HOME; a release here takes \(Format.bytes(need))"
+        if facts.diskFreeBytes < need { return ("disk", .fail, detail) }
+        return ("disk", facts.diskFreeBytes < need * 3 ? .warn : .ok, detail)
+    }
+
+    /// Every placed service's port must be free, unless it is that service listening.
+    private func portChecks(_ host: SSHFleetHost, instances: [DesiredInstance], running: [String]) async -> [(String, Verdict, String)] {
+        guard let result = try? await host.connection.exec(RemoteCommand(["cat", "/proc/net/tcp", "/proc/net/tcp6"])),
+              result.succeeded else {
+            return [("ports", .warn, "could not read /proc/net/tcp")]
+        }
+        let listening = ListeningPorts.parse(result.stdoutText)
+        var busy: [String] = []
+        for instance in instances where !running.contains(instance.service) {
+            if let port = Self.port(of: instance), listening.contains(port) { busy.append("\(port) (\(instance.service))") }
+        }
+        if busy.isEmpty { return [("ports", .ok, "every service's port is free or held by that service")] }
+        return [("ports", .fail, "in use by something else: \(busy.joined(separator: ", "))")]
+    }
+
+    static func port(of instance: DesiredInstance) -> Int? {
+        switch instance.spec.health?.probe {
+        case .http(let http)?: return URL(string: http.url)?.port
+        case .tcp(_, let port)?: return port
+        default: return nil
+        }
+    }
+
+    private func clockCheck(_ host: SSHFleetHost) async -> (String, Verdict, String) {
+        let before = Date()
+        guard let result = try? await host.connection.exec(RemoteCommand("date", "+%s.%N")), result.succeeded,
+              let remote = Double(result.stdoutText.trimmingWhitespace()) else {
+            return ("clock", .warn, "could not read the host's clock")
+        }
+        let after = Date()
+        let local = (before.timeIntervalSince1970 + after.timeIntervalSince1970) / 2
+        let skew = remote - local
+        let detail = String(format: "%+.3f s from this machine", skew)
+        return ("clock", abs(skew) > maxSkew ? .fail : .ok, detail)
+    }
+}
+
+/// Listening TCP ports from /proc/net/tcp and tcp6.
+enum ListeningPorts {
+    static func parse(_ text: String) -> Set<Int> {
+        var ports = Set<Int>()
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 3, fields[3] == "0A", let colon = fields[1].lastIndex(of: ":"),
+                  let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16) else { continue }
+            ports.insert(port)
+        }
+        return ports
+    }
+}

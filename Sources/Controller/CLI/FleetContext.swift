@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// What a fleet command works with: the validated manifest, catalog and desired fleet, and the
+/// hosts once connected. Loading never touches the network, so bad input fails before any host
+/// is contacted.
+final class FleetContext: @unchecked Sendable {
+    let manifest: FleetManifest
+    let catalog: ServiceCatalog
+    let desired: DesiredFleet
+    let checksums: ChecksumCache
+    private(set) var hosts: [String: SSHFleetHost] = [:]
+    private(set) var unreachable: [String: any Error] = [:]
+
+    /// Loads and validates everything; prints every problem and exits with `invalidInput` on error.
+    static func load(_ options: FleetOptions) throws -> FleetContext {
+        do {
+            var manifest = try FleetManifest.load(path: options.file)
+            if let forks = options.forks { manifest.ssh.forks = forks }
+            guard let catalogPath = manifest.catalogPath else {
+                throw ConfigError(issues: [ConfigIssue(file: manifest.path, field: "catalog",
+                    message: "is required: name the service catalog, e.g. deploy/bk-job/catalog.yaml")])
+            }
+            let catalog = try ServiceCatalog.load(path: catalogPath)
+            let env = try manifest.release?.env.map { try EnvFile.load(path: $0) }
+            let checksums = ChecksumCache(file: ChecksumCache.defaultFile)
+            let desired = try DesiredFleet.build(manifest: manifest, catalog: catalog, env: env, checksums: checksums)
+            checksums.save()
+            return FleetContext(manifest: manifest, catalog: catalog, desired: desired, checksums: checksums)
+        } catch let error as ConfigError {
+            Console.error(error.description)
+            throw ExitCode(ExitCodes.invalidInput)
+        }
+    }
+
+    private init(manifest: FleetManifest, catalog: ServiceCatalog, desired: DesiredFleet, checksums: ChecksumCache) {
+        self.manifest = manifest
+        self.catalog = catalog
+        self.desired = desired
+        self.checksums = checksums
+    }
+
+    /// The hosts `--hosts` selects (all when absent); an unknown name is an input error.
+    func selectHosts(_ options: FleetOptions) throws -> [FleetManifest.Host] {
+        do { return try options.select(in: manifest) } catch {
+            Console.error("\(error)")
+            throw ExitCode(ExitCodes.invalidInput)
+        }
+    }
+
+    /// Checks a service name against the catalog and placement.
+    func checkService(_ name: String) throws {
+        guard catalog.service(name) != nil else {
+            Console.error("unknown service '\(name)'; services in \(catalog.path): \(catalog.services.map(\.name).joined(separator: ", "))")
+            throw ExitCode(ExitCodes.invalidInput)
+        }
+    }
+
+    /// Connects to `hosts` (default: all), installing or upgrading agents as needed.
+    func connect(_ hosts: [FleetManifest.Host]? = nil, quiet: Bool = false) async throws {
+        let selected = hosts ?? manifest.hosts
+        do {
+            try FleetOptions.preparePassphrase(selected.map { SSHTarget(host: $0, ssh: manifest.ssh) }, manifest: manifest)
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(ExitCodes.invalidInput)
+        }
+        let agent: AgentBinary
+        do { agent = try AgentBinary.locate() } catch {
+            Console.error("\(error)")
+            throw ExitCode(ExitCodes.invalidInput)
+        }
+        var connector = FleetConnector(manifest: manifest, agent: agent)
+        if !quiet {
+            connector.onConnected = { name, result in
+                if case .failure(let error) = result { Console.error("\(error)") }
+            }
+        }
+        for (name, result) in await connector.connect(selected) {
+            switch result {
+            case .success(let host): self.hosts[name] = host
+            case .failure(let error): unreachable[name] = error
+            }
+        }
+    }
+
+    /// What every connected host has now, for the planner.
+    func observe() async throws -> [ObservedHost] {
+        try await withThrowingTaskGroup(of: ObservedHost.self) { group in
+            for (name, host) in hosts {
+                let instances = desired.instances(on: name)
+                group.addTask {
+                    let status = try await host.status()
+                    let artifacts = instances.map { ($0.artifact, $0.releaseJar) }
+                    let inventory = try await host.inventory(artifacts: artifacts, files: instances.flatMap(\.files))
+                    return ObservedHost(host: host.host,
+                                        services: Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
+                                        releases: inventory.releases, files: inventory.files, fileContents: inventory.contents)
+                }
+            }
+            var all: [ObservedHost] = []
+            for try await observed in group { all.append(observed) }
+            return all
+        }
+    }
+
+    /// Every host's status, or the error that kept it from answering.
+    func statuses(services: [String]? = nil, logLines: Int? = nil) async -> [String: Result<StatusResult, any Error>] {
+        var results: [String: Result<StatusResult, any Error>] = unreachable.mapValues { .failure($0) }
+        await withTaskGroup(of: (String, Result<StatusResult, any Error>).self) { group in
+            for (name, host) in hosts {
+                group.addTask {
+                    do { return (name, .success(try await host.status(services: services, logLines: logLines))) } catch {
+                        return (name, .failure(error))
+                    }
+                }
+            }
+            for await (name, result) in group { results[name] = result }
+        }
+        return results
+    }
+
+    /// The `FleetHost`s by name, for the rollout.
+    var fleetHosts: [String: any FleetHost] { hosts.mapValues { $0 as any FleetHost } }
+
+    func close() async {
+        await withTaskGroup(of: Void.self) { group in
+            for host in hosts.values { group.addTask { await host.close() } }
+        }
+    }
+
+    func openJournal(_ options: FleetOptions) -> Journal? {
+        do { return try Journal(path: options.journal ?? Journal.defaultPath) } catch {
+            Console.warn("journal unavailable (\(error)); continuing without history")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// `jobfleet plan`'s human output: per host the uploads, file changes (as diffs, secrets
+/// hidden), starts, restarts and stops; then the waves and a summary.
+public enum PlanText {
+    public static func render(_ plan: Plan, fleet: String, secrets: [String: String]) -> String {
+        var out: [String] = ["Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)", ""]
+        for host in plan.hosts {
+            out.append(host.host.label)
+            if !host.hasChanges {
+                out.append("  no changes")
+                out.append("")
+                continue
+            }
+            for artifact in host.uploads {
+                out.append(row("upload", artifact.service, "release \(artifact.id)  \(Format.bytes(artifact.size))"))
+            }
+            for change in host.files {
+                let relative = change.file.remotePath.hasPrefix(host.host.bkHome + "/")
+                    ? String(change.file.remotePath.dropFirst(host.host.bkHome.count + 1)) : change.file.remotePath
+                out.append(row(change.exists ? "update" : "create", change.service, relative))
+                if let old = change.old {
+                    let before = Secrets.redact(String(decoding: old, as: UTF8.self), values: secrets)
+                    let after = Secrets.redact(String(decoding: change.file.content, as: UTF8.self), values: secrets)
+                    let diff = LineDiff.diff(lines(before), lines(after))
+                    out += LineDiff.hunks(diff).map { "             \($0)" }
+                }
+            }
+            for change in host.changes where change.action != .none {
+                out.append(row(change.action.rawValue, change.instance.service, change.reasons.joined(separator: "; ")))
+            }
+            for service in host.stops {
+                out.append(row("stop", service, "no longer placed on this host"))
+            }
+            out.append("")
+        }
+        let active = plan.waves
+            .map { wave in wave.filter { service in plan.changes(of: service).contains { $0.action != .none } } }
+            .filter { !$0.isEmpty }
+        if !active.isEmpty {
+            out.append("Waves (each starts when the services it depends on are healthy on every host):")
+            for (index, wave) in active.enumerated() {
+                out.append("  \(index + 1). \(wave.joined(separator: ", "))")
+            }
+            out.append("")
+        }
+        out.append(summary(plan))
+        return out.joined(separator: "\n")
+    }
+
+    public static func summary(_ plan: Plan) -> String {
+        let changes = plan.hosts.flatMap(\.changes)
+        let uploads = plan.hosts.flatMap(\.uploads)
+        let bytes = plan.hosts.reduce(UInt64(0)) { $0 + $1.uploadBytes }
+        if !plan.hasChanges { return "No changes: the fleet matches the manifest." }
+        return "\(uploads.count) upload(s) (\(Format.bytes(bytes))), "
+            + "\(plan.hosts.flatMap(\.files).count) file(s), "
+            + "\(changes.filter { $0.action == .start }.count) start(s), "
+            + "\(changes.filter { $0.action == .restart }.count) restart(s), "
+            + "\(plan.hosts.flatMap(\.stops).count) stop(s)"
+    }
+
+    private static func row(_ action: String, _ service: String, _ detail: String) -> String {
+        "  " + action.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
+            + service.padding(toLength: 17, withPad: " ", startingAt: 0) + " " + detail
+    }
+
+    private static func lines(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+}

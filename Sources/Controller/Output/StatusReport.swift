@@ -1,0 +1,141 @@
+import Foundation
+import Shared
+
+/// `jobfleet status`: every placed instance with what its agent says, plus instances the agents
+/// run that the manifest no longer places, and per-service desired versus actual counts.
+public struct StatusReport: Sendable {
+    /// One instance's row.
+    public struct Row: Sendable, Encodable {
+        public var host: String
+        public var service: String
+        /// `running`, `stopped`, `backoff`, `failed`, `stopping`, `missing` (placed, unknown to
+        /// the agent) or `unreachable` (the host did not answer).
+        public var state: String
+        public var health: String
+        public var pid: Int32?
+        public var release: String?
+        public var targetRelease: String?
+        public var startedAt: Date?
+        public var healthySince: Date?
+        public var uptimeSeconds: Double?
+        public var restarts: Int
+        public var rssBytes: UInt64?
+        public var cpuPercent: Double?
+        public var lastExit: String?
+        /// Placed by the manifest on this host.
+        public var placed: Bool
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case host, service, state, health, pid, release
+            case targetRelease = "target_release"
+            case startedAt = "started_at", healthySince = "healthy_since"
+            case uptimeSeconds = "uptime_seconds", restarts
+            case rssBytes = "rss_bytes", cpuPercent = "cpu_percent", lastExit = "last_exit", placed, error
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(host, forKey: .host)
+            try c.encode(service, forKey: .service)
+            try c.encode(state, forKey: .state)
+            try c.encode(health, forKey: .health)
+            try c.encode(pid, forKey: .pid)
+            try c.encode(release, forKey: .release)
+            try c.encode(targetRelease, forKey: .targetRelease)
+            try c.encode(startedAt.map(Format.rfc3339), forKey: .startedAt)
+            try c.encode(healthySince.map(Format.rfc3339), forKey: .healthySince)
+            try c.encode(uptimeSeconds, forKey: .uptimeSeconds)
+            try c.encode(restarts, forKey: .restarts)
+            try c.encode(rssBytes, forKey: .rssBytes)
+            try c.encode(cpuPercent, forKey: .cpuPercent)
+            try c.encode(lastExit, forKey: .lastExit)
+            try c.encode(placed, forKey: .placed)
+            try c.encodeIfPresent(error, forKey: .error)
+        }
+    }
+
+    public var rows: [Row]
+    /// Services in catalog order, for the counts table.
+    public var services: [String]
+
+    /// Builds the report. `statuses[host]` is the agent's answer, or the error it failed with.
+    public static func build(desired: DesiredFleet, statuses: [String: Result<StatusResult, any Error>]) -> StatusReport {
+        var rows: [Row] = []
+        for host in desired.manifest.hosts {
+            let placed = desired.instances(on: host.name)
+            switch statuses[host.name] {
+            case .success(let status)?:
+                let byName = Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+                for instance in placed {
+                    rows.append(row(host.name, instance.service, byName[instance.service], target: instance.artifact.id, placed: true))
+                }
+                for service in status.services where !placed.contains(where: { $0.service == service.name }) {
+                    rows.append(row(host.name, service.name, service, target: nil, placed: false))
+                }
+            case .failure(let error)?:
+                for instance in placed {
+                    var unreachable = row(host.name, instance.service, nil, target: instance.artifact.id, placed: true)
+                    unreachable.state = "unreachable"
+                    unreachable.health = "unknown"
+                    unreachable.error = "\(error)"
+                    rows.append(unreachable)
+                }
+            case nil:
+                continue
+            }
+        }
+        let order = desired.catalog.services.map(\.name)
+        rows.sort { (order.firstIndex(of: $0.service) ?? .max, $0.host) < (order.firstIndex(of: $1.service) ?? .max, $1.host) }
+        let services = order.filter { name in rows.contains { $0.service == name } }
+        return StatusReport(rows: rows, services: services)
+    }
+
+    static func row(_ host: String, _ service: String, _ status: ServiceStatus?, target: String?, placed: Bool) -> Row {
+        guard let status else {
+            return Row(host: host, service: service, state: "missing", health: "none", targetRelease: target,
+                       restarts: 0, placed: placed)
+        }
+        return Row(host: host, service: service, state: status.state.rawValue, health: status.health.state.rawValue,
+                   pid: status.pid, release: status.release ?? status.activeRelease, targetRelease: target,
+                   startedAt: status.startedAt, healthySince: status.healthySince ?? status.health.since.flatMap {
+                       status.health.state == .healthy ? $0 : nil },
+                   uptimeSeconds: status.uptimeSeconds, restarts: status.restarts, rssBytes: status.rssBytes,
+                   cpuPercent: status.cpuPercent, lastExit: status.lastExit?.summary, placed: placed)
+    }
+
+    /// True when every placed instance runs healthy on its target release and nothing extra runs.
+    public var allHealthy: Bool {
+        rows.allSatisfy { row in
+            row.placed ? (row.state == "running" && row.health == "healthy" && row.release == row.targetRelease)
+                : row.state == "stopped"
+        }
+    }
+
+    /// The instance table and the desired-versus-actual counts.
+    public func text() -> String {
+        var table: [[String]] = [["SERVICE", "HOST", "STATE", "HEALTH", "RELEASE", "PID", "UPTIME", "RESTARTS", "RSS"]]
+        for row in rows {
+            var release = row.release.map { String($0.prefix(12)) } ?? "-"
+            if let target = row.targetRelease, row.release != nil, row.release != target { release += " (→\(target.prefix(8)))" }
+            table.append([
+                row.service + (row.placed ? "" : " (not placed)"), row.host, row.state, row.health, release,
+                row.pid.map(String.init) ?? "-", row.uptimeSeconds.map(Format.uptime) ?? "-", String(row.restarts),
+                row.rssBytes.map(Format.bytes) ?? "-",
+            ])
+        }
+        var counts: [[String]] = [["SERVICE", "DESIRED", "RUNNING", "HEALTHY", "ON TARGET"]]
+        for service in services {
+            let placed = rows.filter { $0.service == service && $0.placed }
+            counts.append([
+                service, String(placed.count), String(placed.filter { $0.state == "running" }.count),
+                String(placed.filter { $0.health == "healthy" }.count),
+                String(placed.filter { $0.release != nil && $0.release == $0.targetRelease }.count),
+            ])
+        }
+        var out = Format.table(table) + "\n\n" + Format.table(counts)
+        let problems = rows.compactMap { row in row.error.map { "\(row.host): \($0)" } }
+        if !problems.isEmpty { out += "\n\n" + Set(problems).sorted().joined(separator: "\n") }
+        return out
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Shared
+
+/// The agent binary the controller ships to hosts, and where it goes there.
+public struct AgentBinary: Sendable {
+    /// The binary on the controller's machine.
+    public var localPath: String
+    public var sha256: String
+    public var size: UInt64
+
+    /// `$JOBFLEET_AGENT_BINARY`, else `jobfleet-agent` beside the running `jobfleet`.
+    public static func locate() throws -> AgentBinary {
+        let env = ProcessInfo.processInfo.environment
+        var candidates: [String] = []
+        if let explicit = env["JOBFLEET_AGENT_BINARY"], !explicit.isEmpty { candidates.append(explicit) }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append(((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent("jobfleet-agent"))
+        }
+        for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            return AgentBinary(localPath: path, sha256: try Checksum.sha256(fileAt: path),
+                               size: (attributes[.size] as? NSNumber)?.uint64Value ?? 0)
+        }
+        throw HostFailure(host: "controller", message: """
+            cannot find the jobfleet-agent binary to install on hosts (looked at \(candidates.joined(separator: ", "))); \
+            build it beside jobfleet (swift build -c release --static-swift-stdlib) or set JOBFLEET_AGENT_BINARY
+            """)
+    }
+
+    /// `$BK_HOME/.jobfleet/bin/jobfleet-agent` on `host`.
+    public static func remotePath(on host: FleetManifest.Host) -> String {
+        "\(host.bkHome)/.jobfleet/bin/jobfleet-agent"
+    }
+}

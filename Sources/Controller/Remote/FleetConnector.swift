@@ -1,0 +1,104 @@
+import Foundation
+import Shared
+
+/// Connects to hosts: SSH session, agent installed or upgraded when its binary differs from
+/// ours, the agent's rpc channel opened and greeted. Hosts are handled in parallel, at most
+/// `forks` at a time; one host's failure never stops the others.
+public struct FleetConnector: Sendable {
+    public var manifest: FleetManifest
+    public var agent: AgentBinary
+    public var connector: any HostConnector
+    /// Called once per host as it finishes connecting.
+    public var onConnected: (@Sendable (String, Result<Double, any Error>) -> Void)?
+
+    public init(manifest: FleetManifest, agent: AgentBinary, connector: any HostConnector = LibSSH2Connector()) {
+        self.manifest = manifest
+        self.agent = agent
+        self.connector = connector
+    }
+
+    /// Connects to `hosts` (all of the manifest's when nil).
+    public func connect(_ hosts: [FleetManifest.Host]? = nil) async -> [String: Result<SSHFleetHost, any Error>] {
+        let targets = hosts ?? manifest.hosts
+        return await withTaskGroup(of: (String, Result<SSHFleetHost, any Error>).self) { group in
+            var results: [String: Result<SSHFleetHost, any Error>] = [:]
+            var pending = targets[...]
+            func launch() {
+                guard let host = pending.popFirst() else { return }
+                group.addTask {
+                    let clock = ContinuousClock(), start = clock.now
+                    do {
+                        let fleetHost = try await connectOne(host)
+                        let elapsed = clock.now - start
+                        onConnected?(host.name, .success(elapsed.seconds))
+                        return (host.name, .success(fleetHost))
+                    } catch {
+                        onConnected?(host.name, .failure(error))
+                        return (host.name, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<max(1, manifest.ssh.forks) { launch() }
+            for await (name, result) in group {
+                results[name] = result
+                launch()
+            }
+            return results
+        }
+    }
+
+    func connectOne(_ host: FleetManifest.Host) async throws -> SSHFleetHost {
+        let connection = try await connector.connect(to: SSHTarget(host: host, ssh: manifest.ssh))
+        do {
+            let agentPath = AgentBinary.remotePath(on: host)
+            let look = try await connection.exec(RemoteCommand(["sh", "-c", HostScripts.inventory, "inventory", agentPath]))
+            guard look.succeeded else {
+                throw HostFailure(host: host.label, message: "cannot inspect \(host.bkHome) (\(look.status)): \(look.stderrText)")
+            }
+            if HostScripts.agentDigest(look.stdoutText) != agent.sha256 {
+                try await install(on: host, connection: connection, path: agentPath)
+            }
+            let stream = try await connection.openStream(RemoteCommand(agentPath, "rpc", "--home", host.bkHome), timeout: nil)
+            let channel = AgentChannel(hostLabel: host.label, stream: stream)
+            let reply: AgentResponse.Body
+            do {
+                reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)")))
+            } catch {
+                let outcome = try? await stream.close()
+                let detail = outcome.map { " (\($0.status)) \($0.stderrTail)" } ?? ""
+                throw HostFailure(host: host.label, message: "the agent did not answer: \(error)\(detail)")
+            }
+            guard case .hello(let hello) = reply else {
+                throw HostFailure(host: host.label, message: "the agent answered hello with something else")
+            }
+            return SSHFleetHost(host: host, connection: connection, agent: channel, hello: hello, agentPath: agentPath)
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
+    /// Uploads our agent binary and stops a daemon of another build, so the next `rpc` starts
+    /// ours. Services keep running: the new daemon re-adopts them.
+    func install(on host: FleetManifest.Host, connection: any HostConnection, path: String) async throws {
+        try await connection.upload(UploadRequest(localPath: agent.localPath, remotePath: path, mode: 0o755,
+                                                  sha256: agent.sha256))
+        let stop = try await connection.exec(RemoteCommand(["sh", "-c", Self.stopOldAgent, "stop-agent",
+                                                            "\(host.bkHome)/.jobfleet/agent.pid"]))
+        guard stop.succeeded else {
+            throw HostFailure(host: host.label, message: "could not stop the previous agent: \(stop.stderrText)")
+        }
+    }
+
+    /// Sends SIGTERM to the agent named by the pid file (only if that pid really is an agent)
+    /// and waits up to 10 s for it to go.
+    static let stopOldAgent = """
+        pid=$(cat "$1" 2>/dev/null) || exit 0
+        case $pid in ''|*[!0-9]*) exit 0 ;; esac
+        grep -q jobfleet-agent "/proc/$pid/cmdline" 2>/dev/null || exit 0
+        kill -TERM "$pid" 2>/dev/null || exit 0
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        exit 0
+        """
+}

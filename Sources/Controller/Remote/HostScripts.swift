@@ -1,0 +1,67 @@
+/// The few shell scripts the controller runs on hosts, always as `sh -c SCRIPT NAME ARGS…` so
+/// every path travels as a quoted argument, never inside the script text.
+enum HostScripts {
+    /// Prints `A <sha256|->` for the agent binary (first argument), `R <path>` for every
+    /// `R:<path>` that exists and `F <sha256> <path>` for every `F:<path>` that exists.
+    static let inventory = """
+        agent=$1; shift
+        if [ -f "$agent" ]; then echo "A $(sha256sum < "$agent" | cut -c1-64)"; else echo "A -"; fi
+        for arg in "$@"; do
+          case $arg in
+            R:*) p=${arg#R:}; [ -f "$p" ] && echo "R $p" ;;
+            F:*) p=${arg#F:}; [ -f "$p" ] && echo "F $(sha256sum < "$p" | cut -c1-64) $p" ;;
+          esac
+        done
+        exit 0
+        """
+
+    /// Prints each file as `<size> <path>\\n` followed by its bytes.
+    static let cat = """
+        for p in "$@"; do
+          [ -f "$p" ] || continue
+          printf '%s %s\\n' "$(wc -c < "$p" | tr -d ' ')" "$p"
+          cat -- "$p"
+        done
+        """
+
+    static func parseInventory(_ text: String, artifacts: [(ReleaseArtifact, String)]) -> Inventory {
+        var inventory = Inventory()
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("R ") {
+                let path = String(line.dropFirst(2))
+                for (artifact, remote) in artifacts where remote == path {
+                    inventory.releases.insert("\(artifact.service)/\(artifact.id)")
+                }
+            } else if line.hasPrefix("F ") {
+                let rest = line.dropFirst(2)
+                guard let space = rest.firstIndex(of: " ") else { continue }
+                inventory.files[String(rest[rest.index(after: space)...])] = String(rest[..<space])
+            }
+        }
+        return inventory
+    }
+
+    /// The agent binary's SHA-256 from the inventory output, or nil when it is absent.
+    static func agentDigest(_ text: String) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix("A ") {
+            let value = String(line.dropFirst(2))
+            return value == "-" ? nil : value
+        }
+        return nil
+    }
+
+    static func parseCat(_ bytes: [UInt8]) -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        var index = 0
+        while index < bytes.count {
+            guard let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            let header = String(decoding: bytes[index..<newline], as: UTF8.self)
+            guard let space = header.firstIndex(of: " "), let size = Int(header[..<space]) else { break }
+            let start = newline + 1
+            let end = min(bytes.count, start + size)
+            files[String(header[header.index(after: space)...])] = Array(bytes[start..<end])
+            index = end
+        }
+        return files
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Shared
+
+/// A `FleetHost` reached over one SSH session: the agent through `jobfleet-agent rpc` on a
+/// stream, files by verified SFTP uploads, and a look at the host through one short script.
+public final class SSHFleetHost: FleetHost {
+    public let host: FleetManifest.Host
+    let connection: any HostConnection
+    let agent: AgentChannel
+    /// What `hello` said when the channel opened.
+    public let hello: HelloResult
+    /// Where the agent binary lives on the host.
+    let agentPath: String
+
+    init(host: FleetManifest.Host, connection: any HostConnection, agent: AgentChannel, hello: HelloResult,
+         agentPath: String) {
+        self.host = host
+        self.connection = connection
+        self.agent = agent
+        self.hello = hello
+        self.agentPath = agentPath
+    }
+
+    public func call(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
+        try await agent.call(body)
+    }
+
+    /// Sets the fencing token sent with changing requests (after the lease is acquired).
+    public func useFence(_ token: UInt64?) async { await agent.setFence(token) }
+
+    public func inventory(artifacts: [(ReleaseArtifact, String)], files: [DesiredFile]) async throws -> Inventory {
+        var args: [String] = [agentPath]
+        for (_, path) in artifacts { args.append("R:\(path)") }
+        for file in files { args.append("F:\(file.remotePath)") }
+        let result = try await connection.exec(RemoteCommand(["sh", "-c", HostScripts.inventory, "inventory"] + args))
+        guard result.succeeded else {
+            throw HostFailure(host: host.label, message: "could not list releases and files (\(result.status)): \(result.stderrText)")
+        }
+        var inventory = HostScripts.parseInventory(result.stdoutText, artifacts: artifacts)
+        let differing = files.filter { inventory.files[$0.remotePath] != nil && inventory.files[$0.remotePath] != $0.sha256 }
+        if !differing.isEmpty {
+            inventory.contents = try await read(differing.map(\.remotePath))
+        }
+        return inventory
+    }
+
+    /// Reads small remote files whole (for diffs and revert).
+    func read(_ paths: [String]) async throws -> [String: [UInt8]] {
+        let result = try await connection.exec(RemoteCommand(["sh", "-c", HostScripts.cat, "cat"] + paths))
+        guard result.succeeded else {
+            throw HostFailure(host: host.label, message: "could not read \(paths.joined(separator: ", ")): \(result.stderrText)")
+        }
+        return HostScripts.parseCat(result.stdout)
+    }
+
+    public func upload(_ artifacts: [(artifact: ReleaseArtifact, remotePath: String)],
+                       progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+        let requests = artifacts.map {
+            UploadRequest(localPath: $0.artifact.localPath, remotePath: $0.remotePath, mode: 0o644, sha256: $0.artifact.sha256)
+        }
+        let sizes = artifacts.map(\.artifact.size)
+        let total = sizes.reduce(0, +)
+        try await connection.upload(requests, timeout: nil) { step in
+            let done = sizes.prefix(step.fileIndex).reduce(0, +) + step.bytesDone
+            progress?(done, total)
+        }
+    }
+
+    public func write(_ files: [DesiredFile]) async throws {
+        guard !files.isEmpty else { return }
+        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("jobfleet-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        var requests: [UploadRequest] = []
+        for (index, file) in files.enumerated() {
+            let local = "\(staging)/\(index)"
+            guard FileManager.default.createFile(atPath: local, contents: Data(file.content),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw HostFailure(host: host.label, message: "cannot stage \(file.remotePath) in \(staging)")
+            }
+            requests.append(UploadRequest(localPath: local, remotePath: file.remotePath, mode: file.mode, sha256: file.sha256))
+        }
+        _ = try await connection.upload(requests, timeout: nil, progress: nil)
+    }
+
+    public func restore(path: String, content: [UInt8]?, mode: UInt32) async throws {
+        if let content {
+            try await write([DesiredFile(remotePath: path, content: content, sha256: Checksum.sha256(content),
+                                         mode: mode, source: "earlier version")])
+        } else {
+            let result = try await connection.exec(RemoteCommand("rm", "-f", "--", path))
+            guard result.succeeded else {
+                throw HostFailure(host: host.label, message: "could not remove \(path): \(result.stderrText)")
+            }
+        }
+    }
+
+    /// Ends the agent conversation and the session.
+    public func close() async {
+        await agent.close()
+        await connection.close()
+    }
+}

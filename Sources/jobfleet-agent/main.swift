@@ -1,3 +1,0 @@
-import Agent
-
-await AgentCommand.main()
