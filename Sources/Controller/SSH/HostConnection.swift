@@ -19,6 +19,7 @@ public protocol HostConnection: AnyObject, Sendable {
     /// onto its final path. A failed or interrupted upload never leaves a partial file there.
     /// - Parameter timeout: how long a transfer may make no progress; `nil` uses the target's
     ///   command timeout.
+    @discardableResult
     func upload(_ files: [UploadRequest], timeout: Duration?,
                 progress: UploadProgressHandler?) async throws -> [UploadResult]
 

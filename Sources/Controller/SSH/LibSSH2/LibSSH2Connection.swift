@@ -32,6 +32,7 @@ public final class LibSSH2Connection: HostConnection {
     }
 
     /// Uploads files verified and atomically; `timeout` bounds how long a transfer may stall.
+    @discardableResult
     public func upload(_ files: [UploadRequest], timeout: Duration?,
                        progress: UploadProgressHandler?) async throws -> [UploadResult] {
         let limit = timeout ?? target.commandTimeout
