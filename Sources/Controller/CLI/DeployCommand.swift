@@ -70,7 +70,15 @@ struct DeployCommand: AsyncParsableCommand {
             Console.error("\(context.unreachable.count) host(s) unreachable: \(context.unreachable.keys.sorted().joined(separator: ", ")); fix or remove them from the manifest, then deploy again")
             return ExitCodes.failed
         }
-        guard plan.hasChanges else { return 0 }
+        let journal = context.openJournal(fleet)
+        guard plan.hasChanges else {
+            // Recorded too: it closes the entry of a deploy that was killed after its last change.
+            if let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
+                                               command: "deploy", arguments: Array(CommandLine.arguments.dropFirst())) {
+                journal?.finish(entry, result: "no-op", summary: "nothing to change")
+            }
+            return 0
+        }
         if !yes {
             guard Console.interactive, isatty(0) == 1 else {
                 Console.error("not on a terminal: pass --yes to deploy without confirmation")
@@ -82,7 +90,6 @@ struct DeployCommand: AsyncParsableCommand {
                 return ExitCodes.failed
             }
         }
-        let journal = context.openJournal(fleet)
         let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
                                         command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()))
         var options = RolloutOptions()
