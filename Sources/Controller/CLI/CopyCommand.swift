@@ -68,15 +68,22 @@ struct CopyCommand: AsyncParsableCommand {
         let inspection = Task { try await LocalFile.inspect(locals, mode: mode, hash: hashOnce) }
         let remote = remote
         let output = CopyOutput(json: json)
-        let outcomes = await HostFanOut(forks: fleet.forks(for: manifest)).run(targets, onOutcome: output.show) { connection in
+        let sizes = locals.map { UInt64((try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0) }
+        let progress = CopyProgress(sizes: sizes, hosts: targets.count)
+        let show: (CopyOutput.Outcome) -> Void = { outcome in
+            progress.clear()
+            output.show(outcome)
+        }
+        let outcomes = await HostFanOut(forks: fleet.forks(for: manifest)).run(targets, onOutcome: show) { connection in
             let files = try await inspection.value
             let bkHome = bkHomes[connection.target.name] ?? "/"
             let requests = files.map { file in
                 UploadRequest(localPath: file.path, remotePath: Self.destination(remote, bkHome: bkHome, localName: file.name),
                               mode: file.mode, sha256: file.sha256)
             }
-            return try await connection.upload(requests, timeout: nil, progress: nil)
+            return try await connection.upload(requests, timeout: nil, progress: progress.handler(for: connection.target.name))
         }
+        progress.clear()
         if !output.summarize(outcomes) { throw ExitCode(1) }
     }
 

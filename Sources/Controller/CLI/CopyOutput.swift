@@ -18,7 +18,7 @@ struct CopyOutput {
             // A rate says something only for transfers of some size.
             let rate = total >= 1 << 20 && seconds > 0 ? String(format: ", %.0f MB/s", Double(total) / seconds / 1e6) : ""
             var text = String(format: "%@: %d file%@, %@ (%.2fs%@)\n", outcome.target.label, results.count,
-                              results.count == 1 ? "" : "s", Self.bytes(total), seconds, rate)
+                              results.count == 1 ? "" : "s", Format.bytes(total), seconds, rate)
             for result in results {
                 text += "  \(result.remotePath)  sha256 \(result.sha256.prefix(16))\n"
             }
@@ -37,18 +37,6 @@ struct CopyOutput {
             Console.err(text + "\n")
         }
         return failed.isEmpty
-    }
-
-    static func bytes(_ count: UInt64) -> String {
-        if count < 1024 { return "\(count) B" }
-        let units = ["KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count) / 1024
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return String(format: "%.1f %@", value, units[unit])
     }
 }
 
