@@ -106,7 +106,7 @@ final class SSHFleet {
     /// A known_hosts file in the scratch directory with these contents.
     func knownHosts(_ name: String, _ text: String) -> String {
         let path = "\(scratch)/\(name)"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 

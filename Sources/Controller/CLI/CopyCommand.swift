@@ -61,17 +61,29 @@ struct CopyCommand: AsyncParsableCommand {
     func run() async throws {
         let (manifest, targets) = try fleet.targets(commandTimeout: timeout?.value)
         let bkHomes = Dictionary(manifest.hosts.map { ($0.name, $0.bkHome) }, uniquingKeysWith: { first, _ in first })
-        let files = try await LocalFile.inspect(locals, mode: mode?.value)
+        // Files going to several hosts are hashed once, while the connections are being made;
+        // for a single host the upload hashes them itself, while it sends them.
+        let (locals, mode) = (locals, mode?.value)
+        let hashOnce = targets.count > 1
+        let inspection = Task { try await LocalFile.inspect(locals, mode: mode, hash: hashOnce) }
         let remote = remote
         let output = CopyOutput(json: json)
-        let outcomes = await HostFanOut(forks: fleet.forks(for: manifest)).run(targets, onOutcome: output.show) { connection in
+        let sizes = locals.map { UInt64((try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0) }
+        let progress = CopyProgress(sizes: sizes, hosts: targets.count)
+        let show: (CopyOutput.Outcome) -> Void = { outcome in
+            progress.clear()
+            output.show(outcome)
+        }
+        let outcomes = await HostFanOut(forks: fleet.forks(for: manifest)).run(targets, onOutcome: show) { connection in
+            let files = try await inspection.value
             let bkHome = bkHomes[connection.target.name] ?? "/"
             let requests = files.map { file in
                 UploadRequest(localPath: file.path, remotePath: Self.destination(remote, bkHome: bkHome, localName: file.name),
                               mode: file.mode, sha256: file.sha256)
             }
-            return try await connection.upload(requests, timeout: nil, progress: nil)
+            return try await connection.upload(requests, timeout: nil, progress: progress.handler(for: connection.target.name))
         }
+        progress.clear()
         if !output.summarize(outcomes) { throw ExitCode(1) }
     }
 
@@ -83,22 +95,23 @@ struct CopyCommand: AsyncParsableCommand {
     }
 }
 
-/// A local file to send: its name, mode and SHA-256, learned once for every host.
+/// A local file to send: its name, mode and, when it goes to several hosts, its SHA-256.
 struct LocalFile: Sendable {
     var path: String
     var name: String
     var mode: UInt32
-    var sha256: String
+    var sha256: String?
 
-    /// Hashes `paths` once, off the cooperative pool (it reads every byte); `mode` overrides
-    /// each file's own permission bits.
-    static func inspect(_ paths: [String], mode: UInt32?) async throws -> [LocalFile] {
+    /// Reads each file's mode (unless `mode` overrides it) and, with `hash`, its SHA-256, off the
+    /// cooperative pool since hashing reads every byte.
+    static func inspect(_ paths: [String], mode: UInt32?, hash: Bool) async throws -> [LocalFile] {
         try await BlockingWork.run {
             try paths.map { path in
                 var info = stat()
                 guard stat(path, &info) == 0 else { throw ValidationError("cannot read \(path)") }
                 return LocalFile(path: path, name: (path as NSString).lastPathComponent,
-                                 mode: mode ?? UInt32(info.st_mode) & 0o7777, sha256: try Checksum.sha256(fileAt: path))
+                                 mode: mode ?? UInt32(info.st_mode) & 0o7777,
+                                 sha256: hash ? try Checksum.sha256(fileAt: path) : nil)
             }
         }
     }

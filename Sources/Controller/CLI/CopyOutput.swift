@@ -9,15 +9,16 @@ struct CopyOutput {
     func show(_ outcome: Outcome) {
         let seconds = outcome.duration.seconds
         if json {
-            Console.json(CopyRecord(outcome))
+            Console.json(HostRecord(outcome, ok: { _ in true }, detail: CopyDetail.init))
             return
         }
         switch outcome.result {
         case .success(let results):
             let total = results.reduce(0) { $0 + $1.bytes }
-            let rate = seconds > 0 ? Double(total) / seconds / 1_000_000 : 0
-            var text = String(format: "%@: %d file%@, %@ (%.2fs, %.0f MB/s)\n", outcome.target.label, results.count,
-                              results.count == 1 ? "" : "s", Self.bytes(total), seconds, rate)
+            // A rate says something only for transfers of some size.
+            let rate = total >= 1 << 20 && seconds > 0 ? String(format: ", %.0f MB/s", Double(total) / seconds / 1e6) : ""
+            var text = String(format: "%@: %d file%@, %@ (%.2fs%@)\n", outcome.target.label, results.count,
+                              results.count == 1 ? "" : "s", Format.bytes(total), seconds, rate)
             for result in results {
                 text += "  \(result.remotePath)  sha256 \(result.sha256.prefix(16))\n"
             }
@@ -37,22 +38,10 @@ struct CopyOutput {
         }
         return failed.isEmpty
     }
-
-    static func bytes(_ count: UInt64) -> String {
-        if count < 1024 { return "\(count) B" }
-        let units = ["KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count) / 1024
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return String(format: "%.1f %@", value, units[unit])
-    }
 }
 
-/// One host of `jobfleet copy --json`.
-struct CopyRecord: Encodable {
+/// What `jobfleet copy --json` adds for a host that received the files.
+struct CopyDetail: Encodable {
     /// One file as placed on the host.
     struct File: Encodable {
         var path: String
@@ -60,28 +49,9 @@ struct CopyRecord: Encodable {
         var sha256: String
     }
 
-    var host: String
-    var address: String
-    var port: Int
-    var ok: Bool
-    var files: [File]?
-    var error: String?
-    var errorKind: String?
-    var durationSeconds: Double
+    var files: [File]
 
-    init(_ outcome: CopyOutput.Outcome) {
-        host = outcome.target.name
-        address = outcome.target.address
-        port = outcome.target.port
-        durationSeconds = (outcome.duration.seconds * 1000).rounded() / 1000
-        switch outcome.result {
-        case .success(let results):
-            ok = true
-            files = results.map { File(path: $0.remotePath, bytes: $0.bytes, sha256: $0.sha256) }
-        case .failure(let failure):
-            ok = false
-            error = "\(failure)"
-            errorKind = (failure as? SSHError)?.kind.rawValue
-        }
+    init(_ results: [UploadResult]) {
+        files = results.map { File(path: $0.remotePath, bytes: $0.bytes, sha256: $0.sha256) }
     }
 }

@@ -9,7 +9,7 @@ struct ExecOutput {
     /// Prints one host's result.
     func show(_ outcome: Outcome) {
         if json {
-            Console.json(ExecRecord(outcome))
+            Console.json(HostRecord(outcome, ok: \.succeeded, detail: ExecDetail.init))
             return
         }
         let seconds = String(format: "%.2fs", outcome.duration.seconds)
@@ -56,38 +56,19 @@ struct ExecOutput {
     }
 }
 
-/// One host of `jobfleet exec --json`.
-struct ExecRecord: Encodable {
-    var host: String
-    var address: String
-    var port: Int
-    var ok: Bool
+/// What `jobfleet exec --json` adds for a host that ran the command.
+struct ExecDetail: Encodable {
     var exitStatus: Int32?
     var exitSignal: String?
-    var stdout: String?
-    var stderr: String?
-    var error: String?
-    var errorKind: String?
-    var durationSeconds: Double
+    var stdout: String
+    var stderr: String
 
-    init(_ outcome: ExecOutput.Outcome) {
-        host = outcome.target.name
-        address = outcome.target.address
-        port = outcome.target.port
-        durationSeconds = (outcome.duration.seconds * 1000).rounded() / 1000
-        switch outcome.result {
-        case .success(let result):
-            ok = result.succeeded
-            stdout = result.stdoutText
-            stderr = result.stderrText
-            switch result.status {
-            case .exited(let code): exitStatus = code
-            case .signaled(let name): exitSignal = name
-            }
-        case .failure(let failure):
-            ok = false
-            error = "\(failure)"
-            errorKind = (failure as? SSHError)?.kind.rawValue
+    init(_ result: ExecResult) {
+        stdout = result.stdoutText
+        stderr = result.stderrText
+        switch result.status {
+        case .exited(let code): exitStatus = code
+        case .signaled(let name): exitSignal = name
         }
     }
 }

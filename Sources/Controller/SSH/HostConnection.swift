@@ -10,7 +10,8 @@ public protocol HostConnection: AnyObject, Sendable {
     /// Runs `command`, reading its standard output and error to the end.
     /// - Parameter timeout: bound on the whole command; `nil` uses the target's command timeout.
     /// - Returns: the output and exit status, whatever the status. Throws only when the command
-    ///   could not be run or did not finish in time.
+    ///   could not be run or did not finish in time. After any timeout the connection is not used
+    ///   again (the host may be hung in the middle of a packet): later calls fail; reconnect.
     func exec(_ command: RemoteCommand, timeout: Duration?) async throws -> ExecResult
 
     /// Uploads files: each goes to a temporary name beside its destination, is synced, given its
@@ -18,13 +19,14 @@ public protocol HostConnection: AnyObject, Sendable {
     /// onto its final path. A failed or interrupted upload never leaves a partial file there.
     /// - Parameter timeout: how long a transfer may make no progress; `nil` uses the target's
     ///   command timeout.
+    @discardableResult
     func upload(_ files: [UploadRequest], timeout: Duration?,
                 progress: UploadProgressHandler?) async throws -> [UploadResult]
 
     /// Starts `command` with its standard input, output and error connected to a stream, for
     /// line-oriented conversations such as `jobfleet-agent rpc`.
     /// - Parameter timeout: bound on each read or write of the stream; `nil` uses the target's
-    ///   command timeout.
+    ///   command timeout. As with `exec`, a timeout ends the connection.
     func openStream(_ command: RemoteCommand, timeout: Duration?) async throws -> any HostStream
 
     /// Ends the session. Later calls fail; calling it twice is harmless.

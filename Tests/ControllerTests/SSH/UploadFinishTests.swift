@@ -11,7 +11,7 @@ struct UploadFinishTests {
         init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         func write(_ name: String, _ text: String) -> String {
             let path = "\(dir)/\(name)"
-            FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
             return path
         }
         func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: "\(dir)/\(name)") }

@@ -32,10 +32,12 @@ public final class LibSSH2Connection: HostConnection {
     }
 
     /// Uploads files verified and atomically; `timeout` bounds how long a transfer may stall.
+    @discardableResult
     public func upload(_ files: [UploadRequest], timeout: Duration?,
                        progress: UploadProgressHandler?) async throws -> [UploadResult] {
         let limit = timeout ?? target.commandTimeout
-        return try await handle.run { try $0.upload(files, stallTimeout: limit, progress: progress) }
+        let digests = PendingDigests(paths: files.map { $0.sha256 == nil ? $0.localPath : nil })
+        return try await handle.run { try $0.upload(files, digests: digests, stallTimeout: limit, progress: progress) }
     }
 
     /// Starts `command` as a line stream; `timeout` bounds each read and write.

@@ -1,6 +1,5 @@
 import CLibSSH2
 import Foundation
-import Shared
 
 extension SSHSession {
     /// Uploads `files` as `HostConnection.upload` describes: each to a temporary name beside its
@@ -8,7 +7,10 @@ extension SSHSession {
     /// host hashes every temporary file and renames each onto its final path only if it matches.
     /// On any failure the temporary files still on the host are removed (when the connection
     /// still works); nothing is ever written under a final name before it is verified.
-    func upload(_ files: [UploadRequest], stallTimeout: Duration?, progress: UploadProgressHandler?) throws -> [UploadResult] {
+    /// - Parameter digests: the SHA-256 of files whose request has none, being computed
+    ///   meanwhile on another thread; needed only once every byte is sent.
+    func upload(_ files: [UploadRequest], digests: PendingDigests, stallTimeout: Duration?,
+                progress: UploadProgressHandler?) throws -> [UploadResult] {
         try ensureUsable()
         let plans = try files.map { try plan($0) }
         var leftovers: [String] = []
@@ -19,20 +21,27 @@ extension SSHSession {
                 leftovers.append(plan.temporaryPath)
                 sizes.append(try send(plan, index: index, stallTimeout: stallTimeout, progress: progress))
             }
-            try finish(plans, stallTimeout: stallTimeout)
-            return zip(plans, sizes).map { UploadResult(remotePath: $0.request.remotePath, bytes: $1, sha256: $0.sha256) }
+            let expected: [String]
+            do {
+                expected = zip(files, try digests.wait()).map { $0.sha256 ?? $1 ?? "" }
+            } catch {
+                throw SSHError(host: target.label, kind: .invalidRequest, message: "\(error)")
+            }
+            try finish(plans, expected: expected, stallTimeout: stallTimeout)
+            return plans.indices.map {
+                UploadResult(remotePath: plans[$0].request.remotePath, bytes: sizes[$0], sha256: expected[$0])
+            }
         } catch {
             removeLeftovers(leftovers)
             throw error
         }
     }
 
-    /// An upload's names and checksum, settled before any byte is sent.
+    /// An upload's names, settled before any byte is sent.
     private struct Plan {
         var request: UploadRequest
         var directory: String
         var temporaryPath: String
-        var sha256: String
     }
 
     private func plan(_ request: UploadRequest) throws -> Plan {
@@ -40,15 +49,9 @@ extension SSHSession {
             throw SSHError(host: target.label, kind: .invalidRequest,
                            message: "cannot upload to '\(request.remotePath)': it \(RemotePath.problem(request.remotePath) ?? "is not a file path")")
         }
-        let sha256: String
-        do {
-            sha256 = try request.sha256 ?? Checksum.sha256(fileAt: request.localPath)
-        } catch {
-            throw SSHError(host: target.label, kind: .invalidRequest, message: "\(error)")
-        }
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         return Plan(request: request, directory: directory,
-                    temporaryPath: RemotePath.temporary(directory: directory, name: name, token: token), sha256: sha256)
+                    temporaryPath: RemotePath.temporary(directory: directory, name: name, token: token))
     }
 
     /// The SFTP subsystem of this session, started on first use.
@@ -190,8 +193,10 @@ extension SSHSession {
     }
 
     /// Hashes every temporary file on the host and renames the ones that match, in one command.
-    private func finish(_ plans: [Plan], stallTimeout: Duration?) throws {
-        let items = plans.map { UploadFinish.Item(temporaryPath: $0.temporaryPath, finalPath: $0.request.remotePath, sha256: $0.sha256) }
+    private func finish(_ plans: [Plan], expected: [String], stallTimeout: Duration?) throws {
+        let items = zip(plans, expected).map {
+            UploadFinish.Item(temporaryPath: $0.temporaryPath, finalPath: $0.request.remotePath, sha256: $1)
+        }
         let result = try exec(UploadFinish.command(for: items), timeout: stallTimeout)
         guard let outcomes = UploadFinish.parse(result.stdoutText, count: items.count) else {
             throw SSHError(host: target.label, kind: .remoteFile,

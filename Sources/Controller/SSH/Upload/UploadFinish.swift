@@ -25,10 +25,13 @@ enum UploadFinish {
         case renameFailed
     }
 
+    /// `openssl dgst` when the host has it: it uses the CPU's SHA instructions and hashes
+    /// about three times faster than coreutils' `sha256sum`, which is the fallback.
     private static let function = """
         rc=0
+        if command -v openssl >/dev/null 2>&1; then d() { openssl dgst -sha256 -r; }; else d() { sha256sum; }; fi
         f() {
-          h=$(sha256sum < "$1") || { echo unreadable; rm -f -- "$1"; rc=1; return; }
+          h=$(d < "$1") || { echo unreadable; rm -f -- "$1"; rc=1; return; }
           h=${h%% *}
           if [ "$h" != "$3" ]; then echo "mismatch $h"; rm -f -- "$1"; rc=1
           elif mv -fT -- "$1" "$2"; then echo "placed $h"
