@@ -37,6 +37,20 @@ struct JournalTests {
         #expect(try journal.history(fleet: "prod").first { $0.id == dead }?.result == "interrupted")
     }
 
+    @Test("a bare file name is a journal in the current directory")
+    func bareFileName() throws {
+        let name = "jobfleet-journal-\(UUID().uuidString).sqlite"
+        let inCurrentDirectory = FileManager.default.currentDirectoryPath + "/" + name
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: inCurrentDirectory + suffix) }
+        }
+        let journal = try Journal(path: name)
+        let id = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [])
+        journal.finish(id, result: "succeeded", summary: "nothing to do")
+        #expect(try journal.history(fleet: "prod").map(\.id) == [id])
+        #expect(FileManager.default.fileExists(atPath: inCurrentDirectory))
+    }
+
     @Test("releases per instance, newest first, for rollback")
     func releases() throws {
         let journal = try temporaryJournal()

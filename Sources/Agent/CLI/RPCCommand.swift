@@ -32,3 +32,24 @@ enum FileHandleLike {
         try? FileIO.writeAll(2, Array(text.utf8))
     }
 }
+
+/// The rpc bridge started without the command-line parser.
+public enum RPCFastPath {
+    /// Runs `rpc --home /ABS/PATH` — exactly what the controller runs on every connection —
+    /// without building the command-line parser, whose start-up costs a few milliseconds of CPU
+    /// per connection on hosts the whole fleet connects to at once. Nil for any other argument
+    /// list, which then goes through the parser as usual.
+    public static func run(_ arguments: [String]) -> Int32? {
+        guard arguments.count == 3, arguments[0] == "rpc", arguments[1] == "--home",
+              arguments[2].hasPrefix("/") else { return nil }
+        do {
+            return try RPCBridge.run(home: arguments[2], autostart: true)
+        } catch let error as BridgeError {
+            FileHandleLike.standardError("jobfleet-agent rpc: \(error.message)\n")
+            return 2
+        } catch {
+            FileHandleLike.standardError("jobfleet-agent rpc: \(error)\n")
+            return 1
+        }
+    }
+}

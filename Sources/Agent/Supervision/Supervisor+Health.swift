@@ -38,9 +38,36 @@ extension Supervisor {
             dirty = true
         }
         state.services[name] = record
-        // Until there is a verdict, probe at least every 2 s so a started service is reported
-        // healthy soon after it is; then at the configured interval.
-        let interval = record.health.state == .unknown ? min(check.intervalSeconds, 2) : check.intervalSeconds
-        nextProbe[name] = Monotonic.now + max(interval, 0.2)
+        // Until there is a verdict, probe every quarter second, so a started service is
+        // reported healthy soon after it is (a rollout's waves wait on it); then at the
+        // configured interval, from the supervisor's tick.
+        if record.health.state == .unknown {
+            probeSoon(name)
+        } else {
+            nextProbe[name] = Monotonic.now + max(check.intervalSeconds, 0.2)
+        }
+    }
+
+    /// Delay between probes while a service has no health verdict yet.
+    static let earlyProbeInterval = 0.25
+
+    /// Schedules the service's next probe in ``earlyProbeInterval``, on a timer of its own rather
+    /// than the supervisor's half-second tick.
+    func probeSoon(_ name: String) {
+        let delay = Self.earlyProbeInterval
+        nextProbe[name] = Monotonic.now + delay
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            self.probeIfDue(name, at: Monotonic.now)
+        }
+    }
+
+    /// Starts a probe of the service if it runs, has a check, none is in flight and one is due
+    /// (within 10 ms: a timer may fire a little early on the monotonic clock).
+    func probeIfDue(_ name: String, at monotonic: Double) {
+        guard let record = state.services[name], let check = record.spec.health, let process = record.process,
+              record.stopping == nil, !probing.contains(name),
+              monotonic + 0.01 >= nextProbe[name] ?? 0 else { return }
+        startProbe(name, check: check, pid: process.pid)
     }
 }

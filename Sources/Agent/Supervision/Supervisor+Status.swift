@@ -80,13 +80,20 @@ extension Supervisor {
         state.services[name]?.spec.logFile ?? paths.defaultServiceLog(name)
     }
 
-    /// Host facts; runs `java -version` the first time only.
+    /// Host facts and the agent's own digest; runs `java -version` and hashes the executable
+    /// the first time only. `/proc/self/exe` is the file this process runs even after the
+    /// path was replaced by another build.
     func hello() async -> HelloResult {
         if java == nil {
             let scratch = paths.scratch
             let environment = Spawner.environment(adding: [:])
             java = await Threads.run { JavaVersion.detect(scratchDir: scratch, environment: environment) }
         }
-        return HelloResult(agent: agentInfo, host: HostProbe.facts(bkHome: paths.home, java: java ?? JavaVersion.Result()))
+        if binaryDigest == nil {
+            binaryDigest = await Threads.run { try? Checksum.sha256(fileAt: "/proc/self/exe") }
+        }
+        var agent = agentInfo
+        agent.binarySHA256 = binaryDigest
+        return HelloResult(agent: agent, host: HostProbe.facts(bkHome: paths.home, java: java ?? JavaVersion.Result()))
     }
 }

@@ -30,6 +30,8 @@ actor Supervisor {
     var stopWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     var lastConsoleCheck = 0.0
     var java: JavaVersion.Result?
+    /// SHA-256 of this process's own executable, for hello.
+    var binaryDigest: String?
 
     init(paths: AgentPaths, log: AgentLog, state: PersistedState) {
         self.paths = paths
@@ -101,10 +103,7 @@ actor Supervisor {
                record.spec.desired == .running, record.failedReason == nil {
                 launchLogged(name, countAsRestart: true)
             }
-            if let check = record.spec.health, let process = record.process, record.stopping == nil,
-               !probing.contains(name), monotonic >= nextProbe[name] ?? 0 {
-                startProbe(name, check: check, pid: process.pid)
-            }
+            probeIfDue(name, at: monotonic)
         }
         if monotonic - lastConsoleCheck >= 30 {
             lastConsoleCheck = monotonic
@@ -189,7 +188,7 @@ actor Supervisor {
         if countAsRestart { record.restarts += 1 }
         state.services[name] = record
         // First probe soon after start, so a fast service is reported healthy quickly.
-        nextProbe[name] = Monotonic.now + 1
+        probeSoon(name)
         dirty = true
         log.info(countAsRestart ? "restarted" : "started", ["service.name": name, "pid": String(pid)])
     }

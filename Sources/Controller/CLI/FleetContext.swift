@@ -57,8 +57,10 @@ final class FleetContext: @unchecked Sendable {
         }
     }
 
-    /// Connects to `hosts` (default: all), installing or upgrading agents as needed.
-    func connect(_ hosts: [FleetManifest.Host]? = nil, quiet: Bool = false) async throws {
+    /// Connects to `hosts` (default: all), installing or upgrading agents as needed;
+    /// `afterConnect` runs for each host as soon as it is connected.
+    func connect(_ hosts: [FleetManifest.Host]? = nil, quiet: Bool = false,
+                 afterConnect: (@Sendable (SSHFleetHost) async -> Void)? = nil) async throws {
         let selected = hosts ?? manifest.hosts
         do {
             try FleetOptions.preparePassphrase(selected.map { SSHTarget(host: $0, ssh: manifest.ssh) }, manifest: manifest)
@@ -67,11 +69,15 @@ final class FleetContext: @unchecked Sendable {
             throw ExitCode(ExitCodes.invalidInput)
         }
         let agent: AgentBinary
-        do { agent = try AgentBinary.locate() } catch {
+        do {
+            agent = try AgentBinary.locate(checksums: checksums)
+            checksums.save()
+        } catch {
             Console.error("\(error)")
             throw ExitCode(ExitCodes.invalidInput)
         }
         var connector = FleetConnector(manifest: manifest, agent: agent)
+        connector.afterConnect = afterConnect
         if !quiet {
             connector.onConnected = { name, result in
                 if case .failure(let error) = result { Console.error("\(error)") }
@@ -105,20 +111,59 @@ final class FleetContext: @unchecked Sendable {
         }
     }
 
+    /// Connects to `hosts` and asks each for its status the moment it is connected, so the
+    /// first answers do not wait for the slowest handshake. Every host's status, or the error
+    /// that kept it from answering.
+    func connectForStatus(_ hosts: [FleetManifest.Host]) async throws -> [String: Result<StatusResult, any Error>] {
+        let answers = HostAnswers()
+        try await connect(hosts, quiet: true) { host in
+            do { await answers.add(HostAnswer(host: host.host.name, status: try await host.status())) } catch {
+                await answers.add(HostAnswer(host: host.host.name, error: error))
+            }
+        }
+        return collect(await answers.all)
+    }
+
     /// Every host's status, or the error that kept it from answering.
     func statuses(services: [String]? = nil, logLines: Int? = nil) async -> [String: Result<StatusResult, any Error>] {
-        var results: [String: Result<StatusResult, any Error>] = unreachable.mapValues { .failure($0) }
-        await withTaskGroup(of: (String, Result<StatusResult, any Error>).self) { group in
+        let answers = await withTaskGroup(of: HostAnswer.self, returning: [HostAnswer].self) { group in
             for (name, host) in hosts {
                 group.addTask {
-                    do { return (name, .success(try await host.status(services: services, logLines: logLines))) } catch {
-                        return (name, .failure(error))
+                    do {
+                        return HostAnswer(host: name, status: try await host.status(services: services, logLines: logLines))
+                    } catch {
+                        return HostAnswer(host: name, error: error)
                     }
                 }
             }
-            for await (name, result) in group { results[name] = result }
+            var all: [HostAnswer] = []
+            for await answer in group { all.append(answer) }
+            return all
+        }
+        return collect(answers)
+    }
+
+    /// The hosts' answers, with the unreachable hosts' errors.
+    private func collect(_ answers: [HostAnswer]) -> [String: Result<StatusResult, any Error>] {
+        var results: [String: Result<StatusResult, any Error>] = unreachable.mapValues { .failure($0) }
+        for answer in answers {
+            if let status = answer.status { results[answer.host] = .success(status) }
+            else if let error = answer.error { results[answer.host] = .failure(error) }
         }
         return results
+    }
+
+    private actor HostAnswers {
+        var all: [HostAnswer] = []
+        func add(_ answer: HostAnswer) { all.append(answer) }
+    }
+
+    /// One host's answer to `status`. A plain struct as the task group's child result: a tuple
+    /// holding a `Result` crashed release builds when the group handed it over.
+    private struct HostAnswer: Sendable {
+        var host: String
+        var status: StatusResult?
+        var error: (any Error)?
     }
 
     /// The `FleetHost`s by name, for the rollout.

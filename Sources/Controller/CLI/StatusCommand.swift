@@ -18,10 +18,13 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try FleetContext.load(fleet)
-        try await context.connect(try context.selectHosts(fleet), quiet: true)
+        var statuses = try await context.connectForStatus(try context.selectHosts(fleet))
         var healthy = false
+        var first = true
         repeat {
-            let report = StatusReport.build(desired: context.desired, statuses: await context.statuses())
+            if !first { statuses = await context.statuses() }
+            first = false
+            let report = StatusReport.build(desired: context.desired, statuses: statuses)
             healthy = report.allHealthy
             if json {
                 let encoder = JSONEncoder()

@@ -8,8 +8,9 @@ public struct AgentBinary: Sendable {
     public var sha256: String
     public var size: UInt64
 
-    /// `$JOBFLEET_AGENT_BINARY`, else `jobfleet-agent` beside the running `jobfleet`.
-    public static func locate() throws -> AgentBinary {
+    /// `$JOBFLEET_AGENT_BINARY`, else `jobfleet-agent` beside the running `jobfleet`. Its digest
+    /// comes from `checksums` (remembered by size, mtime and inode) when given.
+    public static func locate(checksums: ChecksumCache? = nil) throws -> AgentBinary {
         let env = ProcessInfo.processInfo.environment
         var candidates: [String] = []
         if let explicit = env["JOBFLEET_AGENT_BINARY"], !explicit.isEmpty { candidates.append(explicit) }
@@ -17,9 +18,8 @@ public struct AgentBinary: Sendable {
             candidates.append(((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent("jobfleet-agent"))
         }
         for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            return AgentBinary(localPath: path, sha256: try Checksum.sha256(fileAt: path),
-                               size: (attributes[.size] as? NSNumber)?.uint64Value ?? 0)
+            let (sha256, size) = try (checksums ?? ChecksumCache()).sha256(of: path)
+            return AgentBinary(localPath: path, sha256: sha256, size: size)
         }
         throw HostFailure(host: "controller", message: """
             cannot find the jobfleet-agent binary to install on hosts (looked at \(candidates.joined(separator: ", "))); \

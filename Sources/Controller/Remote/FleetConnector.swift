@@ -10,6 +10,8 @@ public struct FleetConnector: Sendable {
     public var connector: any HostConnector
     /// Called once per host as it finishes connecting.
     public var onConnected: (@Sendable (String, Result<Double, any Error>) -> Void)?
+    /// Run for each host as soon as it is connected, while other hosts still connect.
+    public var afterConnect: (@Sendable (SSHFleetHost) async -> Void)?
 
     public init(manifest: FleetManifest, agent: AgentBinary, connector: any HostConnector = LibSSH2Connector()) {
         self.manifest = manifest
@@ -31,6 +33,7 @@ public struct FleetConnector: Sendable {
                         let fleetHost = try await connectOne(host)
                         let elapsed = clock.now - start
                         onConnected?(host.name, .success(elapsed.seconds))
+                        await afterConnect?(fleetHost)
                         return (host.name, .success(fleetHost))
                     } catch {
                         onConnected?(host.name, .failure(error))
@@ -47,35 +50,57 @@ public struct FleetConnector: Sendable {
         }
     }
 
+    /// One host: SSH session, then the agent's channel. The agent's hello carries the digest
+    /// of the binary it runs; when the binary is missing (the rpc command cannot run) or is
+    /// another build, ours is installed and the channel opened again.
     func connectOne(_ host: FleetManifest.Host) async throws -> SSHFleetHost {
         let connection = try await connector.connect(to: SSHTarget(host: host, ssh: manifest.ssh))
         do {
             let agentPath = AgentBinary.remotePath(on: host)
-            let look = try await connection.exec(RemoteCommand(["sh", "-c", HostScripts.inventory, "inventory", agentPath]))
-            guard look.succeeded else {
-                throw HostFailure(host: host.label, message: "cannot inspect \(host.bkHome) (\(look.status)): \(look.stderrText)")
+            if let (channel, hello) = try await openAgent(host, connection: connection, path: agentPath) {
+                if hello.agent.binarySHA256 == agent.sha256 {
+                    return SSHFleetHost(host: host, connection: connection, agent: channel, hello: hello)
+                }
+                await channel.close()
             }
-            if HostScripts.agentDigest(look.stdoutText) != agent.sha256 {
-                try await install(on: host, connection: connection, path: agentPath)
+            try await install(on: host, connection: connection, path: agentPath)
+            guard let (channel, hello) = try await openAgent(host, connection: connection, path: agentPath) else {
+                throw HostFailure(host: host.label, message: "the agent installed at \(agentPath) does not run")
             }
-            let stream = try await connection.openStream(RemoteCommand(agentPath, "rpc", "--home", host.bkHome), timeout: nil)
-            let channel = AgentChannel(hostLabel: host.label, stream: stream)
-            let reply: AgentResponse.Body
-            do {
-                reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)")))
-            } catch {
-                let outcome = try? await stream.close()
-                let detail = outcome.map { " (\($0.status)) \($0.stderrTail)" } ?? ""
-                throw HostFailure(host: host.label, message: "the agent did not answer: \(error)\(detail)")
+            guard hello.agent.binarySHA256 == agent.sha256 else {
+                await channel.close()
+                throw HostFailure(host: host.label, message: """
+                    the agent at \(agentPath) still runs another build (\(hello.agent.binarySHA256 ?? "unknown") after \
+                    installing \(agent.sha256)); stop it (pid \(hello.agent.pid)) and retry
+                    """)
             }
-            guard case .hello(let hello) = reply else {
-                throw HostFailure(host: host.label, message: "the agent answered hello with something else")
-            }
-            return SSHFleetHost(host: host, connection: connection, agent: channel, hello: hello, agentPath: agentPath)
+            return SSHFleetHost(host: host, connection: connection, agent: channel, hello: hello)
         } catch {
             await connection.close()
             throw error
         }
+    }
+
+    /// Runs `jobfleet-agent rpc` and says hello. Nil when the command cannot run at all (exit
+    /// 126 or 127: no agent yet, or an unusable file), so the caller installs one.
+    func openAgent(_ host: FleetManifest.Host, connection: any HostConnection,
+                   path: String) async throws -> (AgentChannel, HelloResult)? {
+        let stream = try await connection.openStream(RemoteCommand(path, "rpc", "--home", host.bkHome), timeout: nil)
+        let channel = AgentChannel(hostLabel: host.label, stream: stream)
+        let reply: AgentResponse.Body
+        do {
+            reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)")))
+        } catch {
+            let outcome = try? await stream.close()
+            if let outcome, outcome.status == .exited(126) || outcome.status == .exited(127) { return nil }
+            let detail = outcome.map { " (\($0.status)) \($0.stderrTail)" } ?? ""
+            throw HostFailure(host: host.label, message: "the agent did not answer: \(error)\(detail)")
+        }
+        guard case .hello(let hello) = reply else {
+            await channel.close()
+            throw HostFailure(host: host.label, message: "the agent answered hello with something else")
+        }
+        return (channel, hello)
     }
 
     /// Uploads our agent binary and stops a daemon of another build, so the next `rpc` starts

@@ -1,11 +1,10 @@
 /// The few shell scripts the controller runs on hosts, always as `sh -c SCRIPT NAME ARGS…` so
 /// every path travels as a quoted argument, never inside the script text.
 enum HostScripts {
-    /// Prints `A <sha256|->` for the agent binary (first argument), `R <path>` for every
-    /// `R:<path>` that exists and `F <sha256> <path>` for every `F:<path>` that exists.
+    /// Prints `R <path>` for every `R:<path>` that exists and `F <sha256> <path>` for every
+    /// `F:<path>` that exists (the small rendered files; release jars are only looked for, as
+    /// their directory is named by their digest and they were verified when uploaded).
     static let inventory = """
-        agent=$1; shift
-        if [ -f "$agent" ]; then echo "A $(sha256sum < "$agent" | cut -c1-64)"; else echo "A -"; fi
         for arg in "$@"; do
           case $arg in
             R:*) p=${arg#R:}; [ -f "$p" ] && echo "R $p" ;;
@@ -39,15 +38,6 @@ enum HostScripts {
             }
         }
         return inventory
-    }
-
-    /// The agent binary's SHA-256 from the inventory output, or nil when it is absent.
-    static func agentDigest(_ text: String) -> String? {
-        for line in text.split(separator: "\n") where line.hasPrefix("A ") {
-            let value = String(line.dropFirst(2))
-            return value == "-" ? nil : value
-        }
-        return nil
     }
 
     static func parseCat(_ bytes: [UInt8]) -> [String: [UInt8]] {

@@ -9,16 +9,12 @@ public final class SSHFleetHost: FleetHost {
     let agent: AgentChannel
     /// What `hello` said when the channel opened.
     public let hello: HelloResult
-    /// Where the agent binary lives on the host.
-    let agentPath: String
 
-    init(host: FleetManifest.Host, connection: any HostConnection, agent: AgentChannel, hello: HelloResult,
-         agentPath: String) {
+    init(host: FleetManifest.Host, connection: any HostConnection, agent: AgentChannel, hello: HelloResult) {
         self.host = host
         self.connection = connection
         self.agent = agent
         self.hello = hello
-        self.agentPath = agentPath
     }
 
     public func call(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
@@ -29,7 +25,7 @@ public final class SSHFleetHost: FleetHost {
     public func useFence(_ token: UInt64?) async { await agent.setFence(token) }
 
     public func inventory(artifacts: [(ReleaseArtifact, String)], files: [DesiredFile]) async throws -> Inventory {
-        var args: [String] = [agentPath]
+        var args: [String] = []
         for (_, path) in artifacts { args.append("R:\(path)") }
         for file in files { args.append("F:\(file.remotePath)") }
         let result = try await connection.exec(RemoteCommand(["sh", "-c", HostScripts.inventory, "inventory"] + args))

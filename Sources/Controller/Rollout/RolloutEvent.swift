@@ -7,7 +7,9 @@ public struct RolloutOptions: Sendable {
     public var maxParallel: Int = 1
     /// Put a failed upgraded instance back on its previous release.
     public var revertOnFailure = true
-    public var pollInterval: Duration = .milliseconds(500)
+    /// How often a waiting instance or gate asks the agents again. A status call is one small
+    /// message on an open channel, and waves wait on it.
+    public var pollInterval: Duration = .milliseconds(200)
     /// Overrides every service's health deadline (the catalog's `start_timeout`).
     public var healthDeadline: Duration?
     /// Log lines attached to a failure.

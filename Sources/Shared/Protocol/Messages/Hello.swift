@@ -37,13 +37,19 @@ public struct AgentInfo: Codable, Sendable, Equatable {
     public var startedAt: Date
     /// The BK_HOME it serves.
     public var bkHome: String
+    /// SHA-256 of the binary this agent process runs, read when it started (in `hello` only;
+    /// absent from agents older than the field). The controller compares it with its own
+    /// agent build instead of hashing the file on the host at every connection.
+    public var binarySHA256: String?
     /// Builds agent info.
-    public init(version: String, protocolVersions: [Int], pid: Int32, startedAt: Date, bkHome: String) {
+    public init(version: String, protocolVersions: [Int], pid: Int32, startedAt: Date, bkHome: String,
+                binarySHA256: String? = nil) {
         self.version = version
         self.protocolVersions = protocolVersions
         self.pid = pid
         self.startedAt = startedAt
         self.bkHome = bkHome
+        self.binarySHA256 = binarySHA256
     }
 }
 
