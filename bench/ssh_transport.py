@@ -226,7 +226,7 @@ def render(median, times, cpu, load, facts, rounds):
         "",
         f"- Machine: {facts['machine']}; {facts['os']}",
         f"- {facts['openssh']}; libssh2 {facts['libssh2']}; {facts['swift']}; Python {facts['python']}, parallel-ssh {facts['parallel-ssh']}",
-        f"- Load average (1 min) at the start and end of the run: {load[0]:.1f} and {load[1]:.1f} (other work on the machine shares its 2 cores)",
+        f"- Load average (1 min) at the start and end of the run: {load[0]:.1f} and {load[1]:.1f} (the run's own client and hosts included)",
         "",
         "| scenario | JobFleet | peer | peer time | ratio | goal | |",
         "|---|---|---|---|---|---|---|",

@@ -26,7 +26,12 @@ final class SSHFleet {
 
     deinit {
         for pid in stopped { kill(pid, SIGCONT) }
-        for agent in agents where agent.isRunning { agent.terminate() }
+        // SIGKILL: a child started by `Process` from a dispatch worker thread inherits that
+        // thread's signal mask, with SIGTERM blocked, so `terminate()` left agents running.
+        for agent in agents where agent.isRunning {
+            kill(agent.processIdentifier, SIGKILL)
+            agent.waitUntilExit()
+        }
         _ = try? sandbox.down()
         try? FileManager.default.removeItem(atPath: scratch)
     }
