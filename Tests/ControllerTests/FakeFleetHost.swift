@@ -144,6 +144,21 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
     }
 
     func pid(_ service: String) -> Int32? { lock.withLock { statuses[service]?.pid } }
+
+    /// What an agent reports after the host rebooted: it started every service again (new
+    /// pids, one more restart each), none healthy yet.
+    func reboot() {
+        lock.withLock {
+            for (name, var status) in statuses where status.state == .running {
+                nextPid += 1
+                status.pid = nextPid
+                status.restarts += 1
+                status.health = HealthStatus(state: .unknown)
+                polls[name] = 0
+                statuses[name] = status
+            }
+        }
+    }
 }
 
 /// An ordered log of what every fake host did.

@@ -107,6 +107,45 @@ struct RolloutTests {
         #expect(h1Status?.health.state == .healthy)
     }
 
+    @Test("after a reboot nothing is restarted, but deploy waits in wave order until every instance is healthy")
+    func waitsForRestartedInstances() async throws {
+        let fleet = try Fleet()
+        let desired = try fleet.fixture.desired()
+        _ = try await fleet.deploy(desired)
+        for host in fleet.hosts.values { host.reboot() }
+        let before = fleet.recorder.entries.count
+        var observed: [ObservedHost] = []
+        for host in fleet.hosts.values { observed.append(try await host.observed()) }
+        let plan = Planner.plan(desired: desired, observed: observed)
+        #expect(!plan.hasChanges)
+        #expect(plan.settling.count == desired.instances.count)
+        #expect(plan.settling.allSatisfy { $0.settling == "health unknown" })
+        #expect(PlanText.summary(plan).contains("deploy waits for them"))
+
+        let result = await Rollout(plan: plan, desired: desired, hosts: fleet.hosts, options: Fleet.fast, events: { _ in }).run()
+        #expect(result.succeeded, "\(result.failures)")
+        #expect(result.started.isEmpty && result.restarted.isEmpty)
+        #expect(Set(result.settled) == Set(desired.instances.map(\.label)))
+        let after = Array(fleet.recorder.entries[before...])
+        #expect(!after.contains { $0.hasPrefix("start ") || $0.hasPrefix("restart ") || $0.hasPrefix("apply ") })
+        let configHealthy = try #require(after.firstIndex(of: "healthy job-config@h1"))
+        let manageHealthy = after.indices.filter { after[$0].hasPrefix("healthy job-manage") }
+        #expect(manageHealthy.count == 2 && manageHealthy.allSatisfy { $0 > configHealthy })
+    }
+
+    @Test("an instance its agent gives up on after a reboot fails the deploy")
+    func restartedInstanceFails() async throws {
+        let fleet = try Fleet()
+        let desired = try fleet.fixture.desired()
+        _ = try await fleet.deploy(desired)
+        let manageID = try #require(desired.instances(of: "job-manage").first?.artifact.id)
+        fleet.hosts["h2"]?.brokenReleases = ["job-manage/\(manageID)"]
+        for host in fleet.hosts.values { host.reboot() }
+        let result = try await fleet.deploy(desired)
+        #expect(result.failures.map(\.instance) == ["job-manage@h2"])
+        #expect(result.failures.first?.reason.contains("gave up") == true, "\(result.failures)")
+    }
+
     @Test("a dependency that fails blocks its dependents with a reason")
     func blockedDependency() async throws {
         let fleet = try Fleet()

@@ -135,6 +135,33 @@ struct ControllerDeployTests {
         #expect(history.stdout.contains("interrupted"), "\(history.stdout)")
     }
 
+    @Test("after a simulated reboot, deploy replaces nothing and ends with every instance healthy")
+    func reboot() async throws {
+        let manifest = try fleet.ensureBaseline()
+        // Every process the hosts run but their sshd: agents and services, as a reboot leaves them.
+        let victims = ProcessScan.startedBySandbox(fleet.sandbox.dir).filter {
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0.pid)/exe")) ?? ""
+            return !(exe as NSString).lastPathComponent.hasPrefix("sshd")
+        }
+        #expect(victims.count > 14, "\(victims)")
+        for victim in victims { kill(victim.pid, SIGKILL) }
+        let clock = ContinuousClock(), deadline = clock.now + .seconds(10)
+        while clock.now < deadline, victims.contains(where: { kill($0.pid, 0) == 0 }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // The deploy's own rpc starts the agents again, which relaunch what should run. An
+        // instance the agent has relaunched is waited for ("wait"); one still in its restart
+        // backoff is started in wave order ("start"); none is replaced.
+        let again = try fleet.deploy(manifest)
+        #expect(again.succeeded, "\(again.stdout)\(again.stderr)")
+        let planned = again.stdout.split(separator: "\n").filter { $0.hasPrefix("  start ") || $0.hasPrefix("  wait ") }
+        #expect(planned.count == 14, "\(again.stdout)")
+        #expect(!again.stderr.contains(": restarted"), "\(again.stderr)")
+        for (instance, row) in try fleet.status(manifest) {
+            #expect(row["health"] as? String == "healthy", "\(instance): \(row)")
+        }
+    }
+
     @Test("status --json shows a service killed out of band within one health interval")
     func killedService() async throws {
         let manifest = try fleet.ensureBaseline()

@@ -71,7 +71,7 @@ struct DeployCommand: AsyncParsableCommand {
             return ExitCodes.failed
         }
         let journal = context.openJournal(fleet)
-        guard plan.hasChanges else {
+        guard plan.hasChanges || !plan.settling.isEmpty else {
             // Recorded too: it closes the entry of a deploy that was killed after its last change.
             if let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
                                                command: "deploy", arguments: Array(CommandLine.arguments.dropFirst())) {
@@ -79,7 +79,8 @@ struct DeployCommand: AsyncParsableCommand {
             }
             return 0
         }
-        if !yes {
+        // Waiting for instances that need no change changes nothing: no confirmation for that.
+        if !yes && plan.hasChanges {
             guard Console.interactive, isatty(0) == 1 else {
                 Console.error("not on a terminal: pass --yes to deploy without confirmation")
                 return ExitCodes.invalidInput

@@ -85,6 +85,7 @@ final class RolloutProgress: @unchecked Sendable {
 enum RolloutReport {
     static func summary(_ result: RolloutResult) -> String {
         var parts = ["\(result.started.count) started", "\(result.restarted.count) replaced"]
+        if !result.settled.isEmpty { parts.append("\(result.settled.count) waited for") }
         if result.uploadedBytes > 0 { parts.append("\(Format.bytes(result.uploadedBytes)) uploaded") }
         if !result.reverted.isEmpty { parts.append("\(result.reverted.count) reverted") }
         if !result.failures.isEmpty { parts.append("\(result.failures.count) failed") }

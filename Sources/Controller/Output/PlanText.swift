@@ -7,7 +7,8 @@ public enum PlanText {
         var out: [String] = ["Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)", ""]
         for host in plan.hosts {
             out.append(host.host.label)
-            if !host.hasChanges {
+            let settling = host.changes.filter { $0.action == .none && $0.settling != nil }
+            if !host.hasChanges && settling.isEmpty {
                 out.append("  no changes")
                 out.append("")
                 continue
@@ -32,6 +33,9 @@ public enum PlanText {
             for service in host.stops {
                 out.append(row("stop", service, "no longer placed on this host"))
             }
+            for change in settling {
+                out.append(row("wait", change.instance.service, "current, but \(change.settling ?? "not ready"); deploy waits for it"))
+            }
             out.append("")
         }
         let active = plan.waves
@@ -52,12 +56,14 @@ public enum PlanText {
         let changes = plan.hosts.flatMap(\.changes)
         let uploads = plan.hosts.flatMap(\.uploads)
         let bytes = plan.hosts.reduce(UInt64(0)) { $0 + $1.uploadBytes }
-        if !plan.hasChanges { return "No changes: the fleet matches the manifest." }
+        let settling = plan.settling.count
+        let waits = settling == 0 ? "" : "; \(settling) instance(s) not healthy yet: deploy waits for them"
+        if !plan.hasChanges { return "No changes: the fleet matches the manifest" + (settling == 0 ? "." : waits + ".") }
         return "\(uploads.count) upload(s) (\(Format.bytes(bytes))), "
             + "\(plan.hosts.flatMap(\.files).count) file(s), "
             + "\(changes.filter { $0.action == .start }.count) start(s), "
             + "\(changes.filter { $0.action == .restart }.count) restart(s), "
-            + "\(plan.hosts.flatMap(\.stops).count) stop(s)"
+            + "\(plan.hosts.flatMap(\.stops).count) stop(s)" + waits
     }
 
     private static func row(_ action: String, _ service: String, _ detail: String) -> String {

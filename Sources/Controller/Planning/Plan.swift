@@ -9,6 +9,8 @@ public struct Plan: Sendable {
 
     /// True when applying the plan would change something.
     public var hasChanges: Bool { hosts.contains { $0.hasChanges } }
+    /// Instances that need no change but are not ready yet (see `InstanceChange.settling`).
+    public var settling: [InstanceChange] { hosts.flatMap(\.changes).filter { $0.action == .none && $0.settling != nil } }
 
     /// Instance changes of `service`, across hosts.
     public func changes(of service: String) -> [InstanceChange] {
@@ -72,4 +74,7 @@ public struct InstanceChange: Sendable {
     public var previousRelease: String?
     /// The revision the agent had before, for rollback.
     public var previousRevision: String? = nil
+    /// For an instance that needs no change (`.none`) but is not ready — its agent restarted
+    /// it after a reboot, or it is still starting: why. Deploy waits for it in its wave.
+    public var settling: String? = nil
 }

@@ -59,6 +59,7 @@ public enum Planner {
     static func change(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
         var result = bareChange(for: instance, status: status, changedFiles: changedFiles)
         result.previousRevision = status?.revision
+        if result.action == .none { result.settling = Readiness.problem(instance, status) }
         return result
     }
 
@@ -82,7 +83,15 @@ public enum Planner {
         case .running where status.desired == .running && reasons.isEmpty && status.specCurrent:
             return InstanceChange(instance: instance, action: .none, reasons: [], previousRelease: previous)
         case .running, .backoff:
-            if reasons.isEmpty { reasons.append(status.specCurrent ? "not desired running" : "running an older definition") }
+            if reasons.isEmpty {
+                if !status.specCurrent {
+                    reasons.append("running an older definition")
+                } else if status.state == .backoff {
+                    reasons.append("restarting after it exited (\(status.lastExit?.summary ?? "unknown"))")
+                } else {
+                    reasons.append("not desired running")
+                }
+            }
             return InstanceChange(instance: instance, action: status.state == .running ? .restart : .start,
                                   reasons: reasons, previousRelease: previous)
         case .failed:

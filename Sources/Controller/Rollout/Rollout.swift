@@ -30,7 +30,7 @@ public final class Rollout: Sendable {
             return result
         }
         for (index, wave) in plan.waves.enumerated() {
-            let work = wave.filter { !plan.changes(of: $0).filter { $0.action != .none }.isEmpty }
+            let work = wave.filter { plan.changes(of: $0).contains { $0.action != .none || $0.settling != nil } }
             if work.isEmpty { continue }
             emit(.wave(index: index + 1, count: plan.waves.count, services: work))
             let outcomes = await withTaskGroup(of: ServiceOutcome.self) { group in
@@ -44,6 +44,7 @@ public final class Rollout: Sendable {
                 result.started += outcome.started
                 result.restarted += outcome.restarted
                 result.reverted += outcome.reverted
+                result.settled += outcome.settled
             }
             if !result.failures.isEmpty { return result }
         }
@@ -94,15 +95,20 @@ public final class Rollout: Sendable {
         var started: [String] = []
         var restarted: [String] = []
         var reverted: [String] = []
+        var settled: [String] = []
     }
 
     private func roll(_ service: String) async -> ServiceOutcome {
         var outcome = ServiceOutcome()
         let changes = plan.changes(of: service).filter { $0.action != .none }
+        let settling = plan.changes(of: service).filter { $0.action == .none && $0.settling != nil }
         let dependencies = desired.catalog.service(service)?.dependsOn ?? []
         if let blocked = await waitAtGate(service, dependencies: dependencies) {
             outcome.failures = changes.map {
                 InstanceFailure(host: $0.instance.host.name, service: service, reason: "not started: \(blocked)",
+                                logPath: nil, logLines: [])
+            } + settling.map {
+                InstanceFailure(host: $0.instance.host.name, service: service, reason: "not ready: \(blocked)",
                                 logPath: nil, logLines: [])
             }
             return outcome
@@ -141,6 +147,17 @@ public final class Rollout: Sendable {
             }
             return outcome
         }
+
+        // Current instances that are not ready yet (restarted by their agent after a reboot,
+        // or still starting): nothing to change, but the deploy is not done until they are up.
+        let settleFailures = await withTaskGroup(of: InstanceFailure?.self) { group in
+            for change in settling { group.addTask { await self.waitSettled(change.instance) } }
+            var failures: [InstanceFailure] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
+        }
+        outcome.settled = settling.map(\.instance.label)
+        outcome.failures += settleFailures
         return outcome
     }
 
@@ -253,6 +270,32 @@ public final class Rollout: Sendable {
             case .pending(let reason):
                 last = reason
             }
+            try? await Task.sleep(for: options.pollInterval)
+        }
+        return await failure(instance, "not healthy within \(DurationText.format(healthDeadline(instance))) (\(last))", on: host)
+    }
+
+    /// Waits for an instance that needed no change to be ready. Unlike a start, exits on the way
+    /// are not failures (its agent restarts it with backoff, e.g. while job-config comes back
+    /// after a reboot); the agent giving up, or the deadline, is.
+    private func waitSettled(_ instance: DesiredInstance) async -> InstanceFailure? {
+        guard let host = hosts[instance.host.name] else {
+            return failure(instance, "host is not connected", lines: [])
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + healthDeadline(instance)
+        var last = "no status yet"
+        while clock.now < deadline {
+            let status = try? await host.status(services: [instance.service]).services.first { $0.name == instance.service }
+            if let status, status.state == .failed {
+                return await failure(instance, "the agent gave up restarting it: \(status.failedReason ?? status.lastExit?.summary ?? "repeated failures")", on: host)
+            }
+            guard let problem = Readiness.problem(instance, status) else {
+                emit(.healthy(instance: instance.label, seconds: (clock.now - start).seconds))
+                return nil
+            }
+            last = problem + (status?.health.lastError.map { ": \($0)" } ?? "")
             try? await Task.sleep(for: options.pollInterval)
         }
         return await failure(instance, "not healthy within \(DurationText.format(healthDeadline(instance))) (\(last))", on: host)

@@ -52,6 +52,8 @@ public struct RolloutResult: Sendable {
     public var started: [String] = []
     public var restarted: [String] = []
     public var reverted: [String] = []
+    /// Instances that needed no change and were waited for until healthy.
+    public var settled: [String] = []
     public var uploadedBytes: UInt64 = 0
     public var succeeded: Bool { failures.isEmpty }
 }
