@@ -67,12 +67,15 @@ public enum Readiness {
     /// the process exited on its own since the start, i.e. its last exit is no longer
     /// `baseline`, the one recorded right after the start request). Host clocks are never
     /// compared with ours.
-    public static func progress(_ instance: DesiredInstance, _ status: ServiceStatus?, baseline: ExitRecord?) -> Progress {
+    /// With `exitsAllowed`, exits since `baseline` are not failures (an instance its agent is
+    /// restarting with backoff, e.g. after a reboot).
+    public static func progress(_ instance: DesiredInstance, _ status: ServiceStatus?, baseline: ExitRecord?,
+                                exitsAllowed: Bool = false) -> Progress {
         guard let status else { return .pending("not known to the agent yet") }
         if status.state == .failed {
             return .failed("the agent gave up restarting it: \(status.failedReason ?? status.lastExit?.summary ?? "repeated failures")")
         }
-        if let exit = status.lastExit, !exit.requested, exit != baseline {
+        if !exitsAllowed, let exit = status.lastExit, !exit.requested, exit != baseline {
             return .failed("exited during start-up (\(exit.summary))")
         }
         if let problem = problem(instance, status) {

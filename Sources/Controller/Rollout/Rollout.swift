@@ -254,14 +254,15 @@ public final class Rollout: Sendable {
         }
     }
 
-    private func waitHealthy(_ instance: DesiredInstance, on host: any FleetHost, baseline: ExitRecord?) async -> InstanceFailure? {
+    private func waitHealthy(_ instance: DesiredInstance, on host: any FleetHost, baseline: ExitRecord?,
+                             exitsAllowed: Bool = false) async -> InstanceFailure? {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + healthDeadline(instance)
         var last = "no status yet"
         while clock.now < deadline {
             let status = try? await host.status(services: [instance.service]).services.first { $0.name == instance.service }
-            switch Readiness.progress(instance, status, baseline: baseline) {
+            switch Readiness.progress(instance, status, baseline: baseline, exitsAllowed: exitsAllowed) {
             case .healthy:
                 emit(.healthy(instance: instance.label, seconds: (clock.now - start).seconds))
                 return nil
@@ -282,23 +283,7 @@ public final class Rollout: Sendable {
         guard let host = hosts[instance.host.name] else {
             return failure(instance, "host is not connected", lines: [])
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + healthDeadline(instance)
-        var last = "no status yet"
-        while clock.now < deadline {
-            let status = try? await host.status(services: [instance.service]).services.first { $0.name == instance.service }
-            if let status, status.state == .failed {
-                return await failure(instance, "the agent gave up restarting it: \(status.failedReason ?? status.lastExit?.summary ?? "repeated failures")", on: host)
-            }
-            guard let problem = Readiness.problem(instance, status) else {
-                emit(.healthy(instance: instance.label, seconds: (clock.now - start).seconds))
-                return nil
-            }
-            last = problem + (status?.health.lastError.map { ": \($0)" } ?? "")
-            try? await Task.sleep(for: options.pollInterval)
-        }
-        return await failure(instance, "not healthy within \(DurationText.format(healthDeadline(instance))) (\(last))", on: host)
+        return await waitHealthy(instance, on: host, baseline: nil, exitsAllowed: true)
     }
 
     /// Puts a failed instance back on what it ran before. Returns whether it is healthy again.
