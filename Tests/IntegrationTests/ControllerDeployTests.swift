@@ -36,6 +36,8 @@ struct ControllerDeployTests {
     func noop() throws {
         let manifest = try fleet.ensureBaseline()
         let before = try fleet.pids(manifest)
+        let agentPid = "\(fleet.sandbox.hosts[0].bkHome)/.jobfleet/agent.pid"
+        let agentBefore = try String(contentsOfFile: agentPid, encoding: .utf8)
         let plan = try fleet.cli.run(["plan", "-f", manifest])
         #expect(plan.status == 0, "\(plan.stdout)\(plan.stderr)")
         #expect(plan.stdout.contains("No changes"))
@@ -44,6 +46,8 @@ struct ControllerDeployTests {
         #expect(!again.stdout.contains("upload "))
         #expect(!again.stderr.contains("started"))
         #expect(try fleet.pids(manifest) == before)
+        // The agent's hello matched our build: it was neither reinstalled nor restarted.
+        #expect(try String(contentsOfFile: agentPid, encoding: .utf8) == agentBefore)
     }
 
     @Test("--order runbook starts each service only once the previous one is healthy on every host")

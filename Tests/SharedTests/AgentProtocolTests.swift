@@ -69,6 +69,17 @@ struct AgentProtocolTests {
         #expect(try roundTrip(error).failure?.code == .malformed)
     }
 
+    @Test("hello carries the agent binary's digest; an agent without the field still decodes")
+    func helloDigest() throws {
+        var info = AgentInfo(version: "0.1.0", protocolVersions: [1], pid: 9, startedAt: Date(timeIntervalSince1970: 0),
+                             bkHome: "/data/bkee")
+        let older = String(decoding: try AgentProtocol.makeEncoder().encode(info), as: UTF8.self)
+        #expect(!older.lowercased().contains("sha256"), "\(older)")
+        #expect(try AgentProtocol.makeDecoder().decode(AgentInfo.self, from: Data(older.utf8)).binarySHA256 == nil)
+        info.binarySHA256 = String(repeating: "ab", count: 32)
+        #expect(try roundTrip(info) == info)
+    }
+
     @Test("error codes from a newer agent still decode")
     func openErrorCodes() throws {
         let json = #"{"v":1,"id":"x","error":{"code":"brand_new","message":"m"}}"#

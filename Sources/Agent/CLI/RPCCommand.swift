@@ -16,13 +16,8 @@ struct RPCCommand: ParsableCommand {
     var start = true
 
     func run() throws {
-        do {
-            let status = try RPCBridge.run(home: options.home, autostart: start)
-            if status != 0 { throw ExitCode(status) }
-        } catch let error as BridgeError {
-            FileHandleLike.standardError("jobfleet-agent rpc: \(error.message)\n")
-            throw ExitCode(2)
-        }
+        let status = RPCFastPath.bridge(home: options.home, autostart: start)
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
@@ -42,8 +37,13 @@ public enum RPCFastPath {
     public static func run(_ arguments: [String]) -> Int32? {
         guard arguments.count == 3, arguments[0] == "rpc", arguments[1] == "--home",
               arguments[2].hasPrefix("/") else { return nil }
+        return bridge(home: arguments[2], autostart: true)
+    }
+
+    /// Runs the bridge; its exit status (2 when it could not reach or start the daemon).
+    static func bridge(home: String, autostart: Bool) -> Int32 {
         do {
-            return try RPCBridge.run(home: arguments[2], autostart: true)
+            return try RPCBridge.run(home: home, autostart: autostart)
         } catch let error as BridgeError {
             FileHandleLike.standardError("jobfleet-agent rpc: \(error.message)\n")
             return 2

@@ -20,10 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
         let context = try FleetContext.load(fleet)
         var statuses = try await context.connectForStatus(try context.selectHosts(fleet))
         var healthy = false
-        var first = true
         repeat {
-            if !first { statuses = await context.statuses() }
-            first = false
             let report = StatusReport.build(desired: context.desired, statuses: statuses)
             healthy = report.allHealthy
             if json {
@@ -36,7 +33,10 @@ struct StatusCommand: AsyncParsableCommand {
                 if watch && Console.interactive { FileHandle.standardOutput.write(Data("\u{1B}[H\u{1B}[2J".utf8)) }
                 Console.line(report.text())
             }
-            if watch { try await Task.sleep(for: .milliseconds(Int(interval * 1000))) }
+            if watch {
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                statuses = await context.statuses()
+            }
         } while watch
         await context.close()
         if !healthy { throw ExitCode(ExitCodes.failed) }

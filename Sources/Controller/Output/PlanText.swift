@@ -7,8 +7,7 @@ public enum PlanText {
         var out: [String] = ["Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)", ""]
         for host in plan.hosts {
             out.append(host.host.label)
-            let settling = host.changes.filter { $0.action == .none && $0.settling != nil }
-            if !host.hasChanges && settling.isEmpty {
+            if !host.hasChanges && host.settling.isEmpty {
                 out.append("  no changes")
                 out.append("")
                 continue
@@ -33,7 +32,7 @@ public enum PlanText {
             for service in host.stops {
                 out.append(row("stop", service, "no longer placed on this host"))
             }
-            for change in settling {
+            for change in host.settling {
                 out.append(row("wait", change.instance.service, "current, but \(change.settling ?? "not ready"); deploy waits for it"))
             }
             out.append("")

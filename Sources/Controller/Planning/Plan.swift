@@ -10,7 +10,7 @@ public struct Plan: Sendable {
     /// True when applying the plan would change something.
     public var hasChanges: Bool { hosts.contains { $0.hasChanges } }
     /// Instances that need no change but are not ready yet (see `InstanceChange.settling`).
-    public var settling: [InstanceChange] { hosts.flatMap(\.changes).filter { $0.action == .none && $0.settling != nil } }
+    public var settling: [InstanceChange] { hosts.flatMap(\.settling) }
 
     /// Instance changes of `service`, across hosts.
     public func changes(of service: String) -> [InstanceChange] {
@@ -41,6 +41,9 @@ public struct HostPlan: Sendable {
     public var hasChanges: Bool {
         !uploads.isEmpty || !files.isEmpty || !stops.isEmpty || changes.contains { $0.action != .none }
     }
+
+    /// Instances here that need no change but are not ready yet.
+    public var settling: [InstanceChange] { changes.filter { $0.settling != nil } }
 
     /// Bytes to upload to this host.
     public var uploadBytes: UInt64 { uploads.reduce(0) { $0 + $1.size } }
@@ -74,7 +77,7 @@ public struct InstanceChange: Sendable {
     public var previousRelease: String?
     /// The revision the agent had before, for rollback.
     public var previousRevision: String? = nil
-    /// For an instance that needs no change (`.none`) but is not ready — its agent restarted
+    /// Only for an instance that needs no change (`.none`) and is not ready — its agent restarted
     /// it after a reboot, or it is still starting: why. Deploy waits for it in its wave.
     public var settling: String? = nil
 }

@@ -101,7 +101,7 @@ public final class Rollout: Sendable {
     private func roll(_ service: String) async -> ServiceOutcome {
         var outcome = ServiceOutcome()
         let changes = plan.changes(of: service).filter { $0.action != .none }
-        let settling = plan.changes(of: service).filter { $0.action == .none && $0.settling != nil }
+        let settling = plan.changes(of: service).filter { $0.settling != nil }
         let dependencies = desired.catalog.service(service)?.dependsOn ?? []
         if let blocked = await waitAtGate(service, dependencies: dependencies) {
             outcome.failures = changes.map {
