@@ -20,7 +20,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibSSH2",
             pkgConfig: "libssh2",
-            providers: [.apt(["libssh2-1-dev"])]
+            providers: [.apt(["libssh2-1-dev", "libssl-dev"])]
         ),
         // Models, protocol messages, checksums and quoting shared by controller and agent.
         // Imports FoundationEssentials only, so the agent stays small.

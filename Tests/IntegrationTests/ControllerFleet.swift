@@ -76,8 +76,8 @@ struct ControllerFleet {
 
     static func date(_ value: Any?) -> Date? {
         guard let text = value as? String else { return nil }
-        return try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
-            ?? Date(text, strategy: .iso8601)
+        return (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            ?? (try? Date(text, strategy: .iso8601))
     }
 
     /// Deploys the baseline and checks every instance is healthy (quick when already converged).

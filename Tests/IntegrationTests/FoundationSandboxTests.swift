@@ -44,7 +44,7 @@ final class FoundationSandboxTests {
     @Test("an unknown host key is refused under strict checking")
     func strictRefusesUnknown() throws {
         let empty = "\(sandbox.dir)/empty_known_hosts"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        try #require(FileManager.default.createFile(atPath: empty, contents: Data()))
         let result = try sandbox.ssh(sandbox.hosts[0], "true", knownHosts: empty)
         #expect(!result.succeeded)
         #expect(result.stderr.contains("Host key verification failed"))

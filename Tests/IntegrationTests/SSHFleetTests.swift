@@ -76,6 +76,53 @@ extension SSHIntegration {
             #expect(error.description == "\(host.name) (\(host.address):1): connection refused: nothing listens on port 1; check that sshd runs on the host and that the manifest has the right port")
         }
 
+        @Test("jobfleet exits without OpenSSL's exit-time cleanup, which raced closing sessions")
+        func noOpenSSLExitHandler() throws {
+            let jobfleet = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("jobfleet").path
+            try #require(FileManager.default.isExecutableFile(atPath: jobfleet), "build the jobfleet executable first (swift build)")
+            // An interposed __cxa_atexit writes down the name of every exit handler registered.
+            let compiler = try #require(Prerequisites.find("cc") ?? Prerequisites.find("clang"), "a C compiler")
+            let source = "\(fleet.scratch)/exit-handlers.c", library = "\(fleet.scratch)/exit-handlers.so"
+            try Self.exitHandlerRecorder.write(toFile: source, atomically: true, encoding: .utf8)
+            let build = try Command.run(compiler, ["-shared", "-fPIC", "-o", library, source, "-ldl"])
+            try #require(build.succeeded, "\(build.stderr)")
+            func handlers(_ program: String, _ arguments: [String]) throws -> [String] {
+                let log = "\(fleet.scratch)/handlers-\(UUID().uuidString)"
+                let run = try Command.run(program, arguments, environment: ["LD_PRELOAD": library, "EXIT_HANDLER_LOG": log])
+                #expect(run.succeeded, "\(program): \(run.stderr)")
+                return (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+            }
+            // The recorder sees OpenSSL's handler where it is registered: the openssl tool.
+            #expect(try handlers("openssl", ["version"]).contains("OPENSSL_cleanup"))
+            // jobfleet talks to every host (libssh2 and OpenSSL in use on five session
+            // threads); its own handlers are recorded, OpenSSL's is not among them.
+            let recorded = try handlers(jobfleet, ["exec", "-f", fleet.sandbox.manifestPath, "--", "true"])
+            #expect(!recorded.isEmpty, "the recorder was not loaded into jobfleet")
+            #expect(!recorded.contains("OPENSSL_cleanup"), "\(recorded)")
+        }
+
+        /// A preloadable library that appends the symbol name of each registered exit handler
+        /// to the file named by EXIT_HANDLER_LOG.
+        static let exitHandlerRecorder = """
+            #define _GNU_SOURCE
+            #include <dlfcn.h>
+            #include <stdio.h>
+            #include <stdlib.h>
+
+            int __cxa_atexit(void (*fn)(void *), void *arg, void *dso) {
+                static int (*real)(void (*)(void *), void *, void *);
+                if (!real) real = (int (*)(void (*)(void *), void *, void *))dlsym(RTLD_NEXT, "__cxa_atexit");
+                Dl_info info;
+                const char *path = getenv("EXIT_HANDLER_LOG");
+                if (path && dladdr((void *)fn, &info) && info.dli_sname) {
+                    FILE *log = fopen(path, "a");
+                    if (log) { fprintf(log, "%s\\n", info.dli_sname); fclose(log); }
+                }
+                return real(fn, arg, dso);
+            }
+            """
+
         @Test("jobfleet exec and copy work end to end on the sandbox manifest")
         func commandLine() throws {
             let jobfleet = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -4,7 +4,16 @@ import CLibSSH2
 enum LibSSH2 {
     /// `libssh2_init` is not thread-safe and `session_init_ex` would call it implicitly on first
     /// use; a lazily initialised static runs exactly once, under the runtime's lock.
-    private static let initialization: Int32 = libssh2_init(0)
+    ///
+    /// OpenSSL is initialised first, without its exit handler. By default OpenSSL frees its
+    /// global state from `atexit`, while session threads may still be ending (their thread-exit
+    /// hooks free per-thread OpenSSL state) or closing a session: the two raced at exit and
+    /// aborted the process with a double free after the command had done its work. Without the
+    /// handler the kernel reclaims that memory when the process ends.
+    private static let initialization: Int32 = {
+        guard OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil) == 1 else { return -1 }
+        return libssh2_init(0)
+    }()
 
     /// Initialises libssh2 once; every session calls this before it is created.
     static func initialize() -> Bool { initialization == 0 }
