@@ -78,8 +78,7 @@ extension SSHIntegration {
 
         @Test("jobfleet exits without OpenSSL's exit-time cleanup, which raced closing sessions")
         func noOpenSSLExitHandler() throws {
-            let jobfleet = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("jobfleet").path
+            let jobfleet = JobFleetCLI.binary
             try #require(FileManager.default.isExecutableFile(atPath: jobfleet), "build the jobfleet executable first (swift build)")
             // An interposed __cxa_atexit writes down the name of every exit handler registered.
             let compiler = try #require(Prerequisites.find("cc") ?? Prerequisites.find("clang"), "a C compiler")
@@ -125,8 +124,7 @@ extension SSHIntegration {
 
         @Test("jobfleet exec and copy work end to end on the sandbox manifest")
         func commandLine() throws {
-            let jobfleet = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("jobfleet").path
+            let jobfleet = JobFleetCLI.binary
             try #require(FileManager.default.isExecutableFile(atPath: jobfleet), "build the jobfleet executable first (swift build)")
             let manifest = fleet.sandbox.manifestPath
 
