@@ -117,9 +117,7 @@ final class FleetContext: @unchecked Sendable {
     func connectForStatus(_ hosts: [FleetManifest.Host]) async throws -> [String: Result<StatusResult, any Error>] {
         let answers = HostAnswers()
         try await connect(hosts, quiet: true) { host in
-            do { await answers.add(HostAnswer(host: host.host.name, status: try await host.status())) } catch {
-                await answers.add(HostAnswer(host: host.host.name, error: error))
-            }
+            await answers.add(await Self.ask(host.host.name, host))
         }
         return collect(await answers.all)
     }
@@ -128,19 +126,23 @@ final class FleetContext: @unchecked Sendable {
     func statuses(services: [String]? = nil, logLines: Int? = nil) async -> [String: Result<StatusResult, any Error>] {
         let answers = await withTaskGroup(of: HostAnswer.self, returning: [HostAnswer].self) { group in
             for (name, host) in hosts {
-                group.addTask {
-                    do {
-                        return HostAnswer(host: name, status: try await host.status(services: services, logLines: logLines))
-                    } catch {
-                        return HostAnswer(host: name, error: error)
-                    }
-                }
+                group.addTask { await Self.ask(name, host, services: services, logLines: logLines) }
             }
             var all: [HostAnswer] = []
             for await answer in group { all.append(answer) }
             return all
         }
         return collect(answers)
+    }
+
+    /// `host`'s status, or the error that kept it from answering.
+    private static func ask(_ name: String, _ host: SSHFleetHost, services: [String]? = nil,
+                            logLines: Int? = nil) async -> HostAnswer {
+        do {
+            return HostAnswer(host: name, status: try await host.status(services: services, logLines: logLines))
+        } catch {
+            return HostAnswer(host: name, error: error)
+        }
     }
 
     /// The hosts' answers, with the unreachable hosts' errors.

@@ -57,7 +57,7 @@ public enum PlanText {
         let bytes = plan.hosts.reduce(UInt64(0)) { $0 + $1.uploadBytes }
         let settling = plan.settling.count
         let waits = settling == 0 ? "" : "; \(settling) instance(s) not healthy yet: deploy waits for them"
-        if !plan.hasChanges { return "No changes: the fleet matches the manifest" + (settling == 0 ? "." : waits + ".") }
+        if !plan.hasChanges { return "No changes: the fleet matches the manifest\(waits)." }
         return "\(uploads.count) upload(s) (\(Format.bytes(bytes))), "
             + "\(plan.hosts.flatMap(\.files).count) file(s), "
             + "\(changes.filter { $0.action == .start }.count) start(s), "

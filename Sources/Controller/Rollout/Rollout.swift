@@ -100,15 +100,14 @@ public final class Rollout: Sendable {
 
     private func roll(_ service: String) async -> ServiceOutcome {
         var outcome = ServiceOutcome()
-        let changes = plan.changes(of: service).filter { $0.action != .none }
-        let settling = plan.changes(of: service).filter { $0.settling != nil }
+        let all = plan.changes(of: service)
+        let changes = all.filter { $0.action != .none }
+        let settling = all.filter { $0.settling != nil }
         let dependencies = desired.catalog.service(service)?.dependsOn ?? []
         if let blocked = await waitAtGate(service, dependencies: dependencies) {
-            outcome.failures = changes.map {
-                InstanceFailure(host: $0.instance.host.name, service: service, reason: "not started: \(blocked)",
-                                logPath: nil, logLines: [])
-            } + settling.map {
-                InstanceFailure(host: $0.instance.host.name, service: service, reason: "not ready: \(blocked)",
+            let held = changes.map { ($0, "not started") } + settling.map { ($0, "not ready") }
+            outcome.failures = held.map { change, verdict in
+                InstanceFailure(host: change.instance.host.name, service: service, reason: "\(verdict): \(blocked)",
                                 logPath: nil, logLines: [])
             }
             return outcome

@@ -7,8 +7,13 @@ final class PendingDigests: @unchecked Sendable {
     private let condition = NSCondition()
     private var result: Result<[String?], any Error>?
 
-    /// Starts hashing every path that is not nil; nil entries stay nil.
+    /// Starts hashing every path that is not nil; nil entries stay nil. When every entry is nil
+    /// (the caller knows every digest, as deploy does) no thread is started.
     init(paths: [String?]) {
+        if paths.allSatisfy({ $0 == nil }) {
+            result = .success(paths)
+            return
+        }
         let thread = Thread { [self] in
             let outcome = Result { try paths.map { try $0.map(Checksum.sha256(fileAt:)) } }
             condition.lock()

@@ -37,7 +37,7 @@ public struct AgentInfo: Codable, Sendable, Equatable {
     public var startedAt: Date
     /// The BK_HOME it serves.
     public var bkHome: String
-    /// SHA-256 of the binary this agent process runs, read when it started (in `hello` only;
+    /// SHA-256 of the binary this agent process runs, hashed at its first `hello` (in `hello` only;
     /// absent from agents older than the field). The controller compares it with its own
     /// agent build instead of hashing the file on the host at every connection.
     public var binarySHA256: String?
