@@ -6,6 +6,8 @@ public struct Plan: Sendable {
     /// Services grouped in start order: a wave starts only when the previous ones are healthy.
     public var waves: [[String]]
     public var order: StartOrder
+    /// What the rollout does to the planned instances.
+    public var mode: RolloutMode = .converge
 
     /// True when applying the plan would change something.
     public var hasChanges: Bool { hosts.contains { $0.hasChanges } }
@@ -50,7 +52,7 @@ public struct HostPlan: Sendable {
 }
 
 /// A managed file that will be written.
-public struct FileChange: Sendable {
+public struct FileChange: Sendable, Equatable {
     public var service: String
     public var file: DesiredFile
     /// Current content, when the file exists and differs.

@@ -19,7 +19,7 @@ public struct RolloutOptions: Sendable {
 }
 
 /// Something that happened during a rollout, for progress output and the journal.
-public enum RolloutEvent: Sendable {
+public enum RolloutEvent: Sendable, Equatable {
     case uploading(host: String, files: Int, bytes: UInt64)
     case uploadProgress(host: String, sent: UInt64, total: UInt64)
     case uploaded(host: String, bytes: UInt64, seconds: Double)
@@ -34,7 +34,7 @@ public enum RolloutEvent: Sendable {
 }
 
 /// Why one instance failed, with its own log lines.
-public struct InstanceFailure: Sendable, CustomStringConvertible {
+public struct InstanceFailure: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var service: String
     public var reason: String
