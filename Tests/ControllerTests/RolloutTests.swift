@@ -8,6 +8,7 @@ struct RolloutTests {
     final class Fleet: @unchecked Sendable {
         let fixture: PlanningFixture
         let recorder = FakeRecorder()
+        let clock = ManualClock()
         var hosts: [String: FakeFleetHost] = [:]
         init() throws {
             fixture = try PlanningFixture()
@@ -20,19 +21,16 @@ struct RolloutTests {
             var observed: [ObservedHost] = []
             for host in hosts.values { observed.append(try await host.observed()) }
             let plan = Planner.plan(desired: desired, observed: observed, order: order)
-            return await Rollout(plan: plan, desired: desired, hosts: hosts, options: options, events: { _ in }).run()
+            return await run(plan, desired, options: options)
         }
 
-        static var fast: RolloutOptions {
-            var options = RolloutOptions()
-            options.pollInterval = .milliseconds(1)
-            // Far beyond need: the scripted hosts turn healthy within a few polls, but when the
-            // whole suite runs, integration tests can hold the cooperative threads for minutes, and
-            // a wall-clock deadline must not turn that into a failure. Broken releases fail by
-            // the agent's state, not by the deadline.
-            options.healthDeadline = .seconds(3600)
-            return options
+        /// Runs a plan on the manual clock: polls and deadlines pass in simulated time.
+        func run(_ plan: Plan, _ desired: DesiredFleet, options: RolloutOptions = Fleet.fast) async -> RolloutResult {
+            await RolloutDriver(hosts: hosts, clock: clock, events: { _ in })
+                .run(RolloutMachine(plan: plan, desired: desired, options: options))
         }
+
+        static var fast: RolloutOptions { RolloutOptions() }
     }
 
     @Test("job-config is healthy on every host before any dependent starts anywhere")
@@ -122,7 +120,7 @@ struct RolloutTests {
         #expect(plan.settling.allSatisfy { $0.settling == "health unknown" })
         #expect(PlanText.summary(plan).contains("deploy waits for them"))
 
-        let result = await Rollout(plan: plan, desired: desired, hosts: fleet.hosts, options: Fleet.fast, events: { _ in }).run()
+        let result = await fleet.run(plan, desired)
         #expect(result.succeeded, "\(result.failures)")
         #expect(result.started.isEmpty && result.restarted.isEmpty)
         #expect(Set(result.settled) == Set(desired.instances.map(\.label)))
@@ -155,5 +153,57 @@ struct RolloutTests {
         let result = try await fleet.deploy(desired)
         #expect(result.failures.map(\.instance) == ["job-config@h1"])
         #expect(fleet.recorder.all(prefix: "start job-manage").isEmpty)
+    }
+
+    @Test("an instance that neither gets healthy nor fails is failed at its deadline, in simulated time")
+    func healthDeadline() async throws {
+        let fleet = try Fleet()
+        for host in fleet.hosts.values { host.pollsToHealthy = .max }
+        var options = Fleet.fast
+        options.healthDeadline = .seconds(90)
+        let desired = try fleet.fixture.desired()
+        var observed: [ObservedHost] = []
+        for host in fleet.hosts.values { observed.append(try await host.observed()) }
+        let result = await fleet.run(Planner.plan(desired: desired, observed: observed), desired, options: options)
+        #expect(result.failures.map(\.instance) == ["job-config@h1"])
+        #expect(result.failures.first?.reason.hasPrefix("not healthy within 90s (health unknown)") == true, "\(result.failures)")
+        #expect(fleet.clock.elapsed >= .seconds(90) && fleet.clock.elapsed < .seconds(91))
+        #expect(fleet.recorder.all(prefix: "start job-manage").isEmpty)
+    }
+
+    @Test("rolling restart: one instance at a time, each healthy before the next; only control requests are sent")
+    func rollingRestart() async throws {
+        let fleet = try Fleet()
+        let desired = try fleet.fixture.desired()
+        _ = try await fleet.deploy(desired)
+        let before = fleet.recorder.entries.count
+        let plan = Planner.control(.restart, instances: desired.instances(of: "job-manage"), desired: desired, waitHealthy: true)
+        let result = await fleet.run(plan, desired)
+        #expect(result.succeeded, "\(result.failures)")
+        let after = Array(fleet.recorder.entries[before...])
+        #expect(after.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+            == ["start job-manage@h1", "healthy job-manage@h1", "start job-manage@h2", "healthy job-manage@h2"])
+    }
+
+    @Test("rollback goes back to the release recorded before the current one and reports it")
+    func rollback() async throws {
+        let fleet = try Fleet()
+        let first = try fleet.fixture.desired()
+        _ = try await fleet.deploy(first)
+        let oldID = try #require(first.instances(of: "job-manage").first?.artifact.id)
+        try PlanningFixture.write("\(fleet.fixture.dir)/release/backend/job-manage/job-manage.jar", "job-manage v2")
+        let second = try fleet.fixture.desired()
+        #expect(try await fleet.deploy(second).succeeded)
+        var statuses: [String: [ServiceStatus]] = [:]
+        for (name, host) in fleet.hosts { statuses[name] = try await host.status().services }
+        let rollback = Planner.rollback(desired: second, instances: second.instances(of: "job-manage"), statuses: statuses,
+                                        to: nil, history: { _ in [try! #require(second.instances(of: "job-manage").first?.artifact.id), oldID] })
+        #expect(rollback.problems.isEmpty)
+        let result = await fleet.run(rollback.plan, rollback.desired)
+        #expect(result.succeeded, "\(result.failures)")
+        #expect(result.restarted.sorted() == ["job-manage@h1", "job-manage@h2"])
+        for name in ["h1", "h2"] {
+            #expect(try await fleet.hosts[name]?.status(services: ["job-manage"]).services.first?.release == oldID)
+        }
     }
 }

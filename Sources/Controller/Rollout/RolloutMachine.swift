@@ -61,6 +61,7 @@ public struct RolloutMachine: Sendable {
                 pending.append(.upload(host: name, items: items))
             }
         }
+        if !isFinished { askDueStatuses() }
         return drain()
     }
 
