@@ -92,8 +92,10 @@ enum RolloutReport {
         return parts.joined(separator: ", ")
     }
 
-    static func text(_ result: RolloutResult) -> String {
-        var out = [(result.succeeded ? "Deploy succeeded: " : "Deploy FAILED: ") + summary(result)]
+    /// The report of `command` (deploy, rollback, restart, …).
+    static func text(_ result: RolloutResult, command: String = "deploy") -> String {
+        let title = command.prefix(1).uppercased() + command.dropFirst()
+        var out = [(result.succeeded ? "\(title) succeeded: " : "\(title) FAILED: ") + summary(result)]
         for failure in result.failures {
             out.append("")
             out.append("\(failure.instance): \(failure.reason)")
@@ -104,7 +106,9 @@ enum RolloutReport {
         }
         if !result.succeeded {
             out.append("")
-            out.append("Healthy instances were left running. Fix the cause and run deploy again; it continues from where the fleet is.")
+            out.append(command == "deploy"
+                ? "Healthy instances were left running. Fix the cause and run deploy again; it continues from where the fleet is."
+                : "Healthy instances were left running. Fix the cause and run \(command) again.")
         }
         return out.joined(separator: "\n")
     }
