@@ -19,6 +19,10 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
     private(set) var files: [String: [UInt8]] = [:]
     private(set) var releases: Set<String> = []
     private var nextPid: Int32 = 100
+    /// The fencing token changing requests would carry now.
+    private(set) var fence: UInt64?
+    /// Whether the session ended this host's connection.
+    private(set) var closed = false
 
     init(host: FleetManifest.Host, recorder: FakeRecorder) {
         self.host = host
@@ -131,6 +135,13 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
             files[path] = content
             recorder.note("restore \(path)")
         }
+    }
+
+    func useFence(_ token: UInt64?) async { lock.withLock { fence = token } }
+
+    func close() async {
+        lock.withLock { closed = true }
+        recorder.note("close \(host.name)")
     }
 
     /// What this host would report to the planner.
