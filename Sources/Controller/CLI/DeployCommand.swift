@@ -43,7 +43,8 @@ struct DeployCommand: AsyncParsableCommand {
         for service in only { try context.checkService(service) }
         try await context.connect()
         let lease = LeaseHolder(hosts: Array(context.hosts.values),
-                                owner: LeaseHolder.owner(command: "deploy", fleet: context.manifest.name))
+                                owner: LeaseHolder.owner(command: "deploy", fleet: context.manifest.name),
+                                warn: { Console.warn($0) })
         do {
             try await lease.acquire()
         } catch let error as LeaseHeld {

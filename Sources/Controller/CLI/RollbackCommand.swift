@@ -30,7 +30,8 @@ struct RollbackCommand: AsyncParsableCommand {
         try await context.connect(Array(Set(instances.map(\.host.name))).compactMap(context.manifest.host(named:)))
         let journal = context.openJournal(fleet)
         let lease = LeaseHolder(hosts: Array(context.hosts.values),
-                                owner: LeaseHolder.owner(command: "rollback", fleet: context.manifest.name))
+                                owner: LeaseHolder.owner(command: "rollback", fleet: context.manifest.name),
+                                warn: { Console.warn($0) })
         do { try await lease.acquire() } catch let error as LeaseHeld {
             Console.error(error.description)
             await context.close()
