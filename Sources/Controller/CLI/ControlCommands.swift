@@ -18,8 +18,7 @@ enum Control {
         let wanted = Set(try context.selectHosts(options.fleet).map(\.name))
         let instances = placed.filter { wanted.contains($0.host.name) }
         guard !instances.isEmpty else {
-            Console.error("\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(context.manifest.path)")
-            throw ExitCode(ExitCodes.invalidInput)
+            throw UsageError(message: "\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(context.manifest.path)")
         }
         try await context.connect(instances.map(\.host))
         var failures = context.unreachable.count

@@ -71,7 +71,7 @@ struct DeployCommand: AsyncParsableCommand {
             Console.error("\(context.unreachable.count) host(s) unreachable: \(context.unreachable.keys.sorted().joined(separator: ", ")); fix or remove them from the manifest, then deploy again")
             return ExitCodes.failed
         }
-        let journal = context.openJournal(fleet)
+        let journal = fleet.openJournal()
         guard plan.hasChanges || !plan.settling.isEmpty else {
             // Recorded too: it closes the entry of a deploy that was killed after its last change.
             if let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,

@@ -10,51 +10,31 @@ final class FleetContext: @unchecked Sendable {
     let catalog: ServiceCatalog
     let desired: DesiredFleet
     let checksums: ChecksumCache
+    private let loaded: LoadedFleet
     private(set) var hosts: [String: SSHFleetHost] = [:]
     private(set) var unreachable: [String: any Error] = [:]
 
-    /// Loads and validates everything; prints every problem and exits with `invalidInput` on error.
+    /// The fleet `options` name, loaded and validated.
     static func load(_ options: FleetOptions) throws -> FleetContext {
-        do {
-            var manifest = try FleetManifest.load(path: options.file)
-            if let forks = options.forks { manifest.ssh.forks = forks }
-            guard let catalogPath = manifest.catalogPath else {
-                throw ConfigError(issues: [ConfigIssue(file: manifest.path, field: "catalog",
-                    message: "is required: name the service catalog, e.g. deploy/bk-job/catalog.yaml")])
-            }
-            let catalog = try ServiceCatalog.load(path: catalogPath)
-            let env = try manifest.release?.env.map { try EnvFile.load(path: $0) }
-            let checksums = ChecksumCache(file: ChecksumCache.defaultFile)
-            let desired = try DesiredFleet.build(manifest: manifest, catalog: catalog, env: env, checksums: checksums)
-            checksums.save()
-            return FleetContext(manifest: manifest, catalog: catalog, desired: desired, checksums: checksums)
-        } catch let error as ConfigError {
-            Console.error(error.description)
-            throw ExitCode(ExitCodes.invalidInput)
-        }
+        FleetContext(try options.loadFleet())
     }
 
-    private init(manifest: FleetManifest, catalog: ServiceCatalog, desired: DesiredFleet, checksums: ChecksumCache) {
-        self.manifest = manifest
-        self.catalog = catalog
-        self.desired = desired
-        self.checksums = checksums
+    private init(_ loaded: LoadedFleet) {
+        self.loaded = loaded
+        manifest = loaded.manifest
+        catalog = loaded.catalog
+        desired = loaded.desired
+        checksums = loaded.checksums
     }
 
     /// The hosts `--hosts` selects (all when absent); an unknown name is an input error.
     func selectHosts(_ options: FleetOptions) throws -> [FleetManifest.Host] {
-        do { return try options.select(in: manifest) } catch {
-            Console.error("\(error)")
-            throw ExitCode(ExitCodes.invalidInput)
-        }
+        try loaded.selectedHosts()
     }
 
     /// Checks a service name against the catalog and placement.
     func checkService(_ name: String) throws {
-        guard catalog.service(name) != nil else {
-            Console.error("unknown service '\(name)'; services in \(catalog.path): \(catalog.services.map(\.name).joined(separator: ", "))")
-            throw ExitCode(ExitCodes.invalidInput)
-        }
+        try loaded.checkService(name)
     }
 
     /// Connects to `hosts` (default: all), installing or upgrading agents as needed;
@@ -62,19 +42,13 @@ final class FleetContext: @unchecked Sendable {
     func connect(_ hosts: [FleetManifest.Host]? = nil, quiet: Bool = false,
                  afterConnect: (@Sendable (SSHFleetHost) async -> Void)? = nil) async throws {
         let selected = hosts ?? manifest.hosts
-        do {
-            try FleetOptions.preparePassphrase(selected.map { SSHTarget(host: $0, ssh: manifest.ssh) }, manifest: manifest)
-        } catch {
-            Console.error("\(error)")
-            throw ExitCode(ExitCodes.invalidInput)
-        }
+        _ = try loaded.input.sshTargets(selected)
         let agent: AgentBinary
         do {
             agent = try AgentBinary.locate(checksums: checksums)
             checksums.save()
         } catch {
-            Console.error("\(error)")
-            throw ExitCode(ExitCodes.invalidInput)
+            throw UsageError(message: "\(error)")
         }
         var connector = FleetConnector(manifest: manifest, agent: agent)
         connector.afterConnect = afterConnect
@@ -174,13 +148,6 @@ final class FleetContext: @unchecked Sendable {
     func close() async {
         await withTaskGroup(of: Void.self) { group in
             for host in hosts.values { group.addTask { await host.close() } }
-        }
-    }
-
-    func openJournal(_ options: FleetOptions) -> Journal? {
-        do { return try Journal(path: options.journal ?? Journal.defaultPath) } catch {
-            Console.warn("journal unavailable (\(error)); continuing without history")
-            return nil
         }
     }
 }

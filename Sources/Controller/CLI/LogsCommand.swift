@@ -36,8 +36,7 @@ struct LogsCommand: AsyncParsableCommand {
         let placed = Set(context.desired.instances(of: service).map(\.host.name))
         let selected = try context.selectHosts(fleet).filter { fleet.hosts != nil || placed.contains($0.name) }
         guard !selected.isEmpty else {
-            Console.error("\(service) is not placed on any host in \(context.manifest.path)")
-            throw ExitCode(ExitCodes.invalidInput)
+            throw UsageError(message: "\(service) is not placed on any host in \(context.manifest.path)")
         }
         try await context.connect(selected, quiet: false)
         let sinceDate = since.flatMap(DurationText.parse).map { Date().addingTimeInterval(-Double($0.components.seconds)) }

@@ -28,7 +28,7 @@ struct RollbackCommand: AsyncParsableCommand {
         if let service { try context.checkService(service) }
         let instances = context.desired.instances.filter { service == nil || $0.service == service }
         try await context.connect(Array(Set(instances.map(\.host.name))).compactMap(context.manifest.host(named:)))
-        let journal = context.openJournal(fleet)
+        let journal = fleet.openJournal()
         let lease = LeaseHolder(hosts: Array(context.hosts.values),
                                 owner: LeaseHolder.owner(command: "rollback", fleet: context.manifest.name),
                                 warn: { Console.warn($0) })
