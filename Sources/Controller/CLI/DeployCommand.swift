@@ -39,26 +39,14 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try FleetContext.load(fleet)
-        for service in only { try context.checkService(service) }
-        try await context.connect()
-        let lease = LeaseHolder(hosts: Array(context.hosts.values),
-                                owner: LeaseHolder.owner(command: "deploy", fleet: context.manifest.name),
-                                warn: { Console.warn($0) })
-        do {
-            try await lease.acquire()
-        } catch let error as LeaseHeld {
-            Console.error(error.description)
-            await context.close()
-            throw ExitCode(ExitCodes.leaseHeld)
+        let loaded = try fleet.loadFleet(services: only)
+        let code = try await withFleetSession(loaded, lease: .take(command: "deploy")) { context in
+            await deploy(context)
         }
-        let code = await deploy(context, lease: lease)
-        await lease.release()
-        await context.close()
         if code != 0 { throw ExitCode(code) }
     }
 
-    private func deploy(_ context: FleetContext, lease: LeaseHolder) async -> Int32 {
+    private func deploy(_ context: FleetSession<SSHFleetHost>) async -> Int32 {
         let observed: [ObservedHost]
         do { observed = try await context.observe() } catch {
             Console.error("could not read the fleet's state: \(error)")
