@@ -21,6 +21,7 @@ public final class SSHFleetHost: FleetHost {
         try await agent.call(body)
     }
 
+    /// Sets the fencing token sent with changing requests (after the lease is acquired).
     public func useFence(_ token: UInt64?) async { await agent.setFence(token) }
 
     public func inventory(artifacts: [(ReleaseArtifact, String)], files: [DesiredFile]) async throws -> Inventory {
@@ -91,6 +92,7 @@ public final class SSHFleetHost: FleetHost {
         }
     }
 
+    /// Ends the agent conversation and the session.
     public func close() async {
         await agent.close()
         await connection.close()
