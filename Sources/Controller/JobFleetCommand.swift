@@ -20,4 +20,19 @@ public struct JobFleetCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Runs the command the arguments name. A command's error is printed and turned into its
+    /// exit status by `ExitCodes.settle`, so commands only throw.
+    public static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: ExitCodes.settle(error))
+        }
+    }
 }

@@ -7,6 +7,8 @@ import Shared
 final class FakeFleetHost: FleetHost, @unchecked Sendable {
     let host: FleetManifest.Host
     let recorder: FakeRecorder
+    /// The host's deployment lease.
+    let leases: FakeLeaseBook
     /// Releases (`service/id`) whose instances never become healthy.
     var brokenReleases: Set<String> = []
     /// Polls before a started instance turns healthy.
@@ -19,14 +21,24 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
     private(set) var files: [String: [UInt8]] = [:]
     private(set) var releases: Set<String> = []
     private var nextPid: Int32 = 100
+    /// The fencing token changing requests would carry now.
+    private(set) var fence: UInt64?
+    /// Whether the session ended this host's connection.
+    private(set) var closed = false
 
-    init(host: FleetManifest.Host, recorder: FakeRecorder) {
+    init(host: FleetManifest.Host, recorder: FakeRecorder, leases: FakeLeaseBook = FakeLeaseBook()) {
         self.host = host
         self.recorder = recorder
+        self.leases = leases
     }
 
     func call(_ body: AgentRequest.Body) async throws -> AgentResponse.Body {
-        lock.withLock { handle(body) }
+        if case .lease(let request) = body {
+            // As a transport that honours cancellation would: leases must be given back anyway.
+            try Task.checkCancellation()
+            return .lease(try leases.handle(request, host: host.label))
+        }
+        return lock.withLock { handle(body) }
     }
 
     private func handle(_ body: AgentRequest.Body) -> AgentResponse.Body {
@@ -131,6 +143,13 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
             files[path] = content
             recorder.note("restore \(path)")
         }
+    }
+
+    func useFence(_ token: UInt64?) async { lock.withLock { fence = token } }
+
+    func close() async {
+        lock.withLock { closed = true }
+        recorder.note("close \(host.name)")
     }
 
     /// What this host would report to the planner.

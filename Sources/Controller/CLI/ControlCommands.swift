@@ -12,16 +12,23 @@ struct ControlOptions: ParsableArguments {
 /// Runs one agent control request on every selected instance.
 enum Control {
     static func run(_ method: AgentMethod, _ options: ControlOptions, rolling: Bool, healthTimeout: Duration?) async throws {
-        let context = try FleetContext.load(options.fleet)
-        try context.checkService(options.service)
-        let placed = context.desired.instances(of: options.service)
-        let wanted = Set(try context.selectHosts(options.fleet).map(\.name))
+        let loaded = try options.fleet.loadFleet(services: [options.service])
+        let placed = loaded.desired.instances(of: options.service)
+        let wanted = Set(try loaded.selectedHosts().map(\.name))
         let instances = placed.filter { wanted.contains($0.host.name) }
         guard !instances.isEmpty else {
-            Console.error("\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(context.manifest.path)")
-            throw ExitCode(ExitCodes.invalidInput)
+            throw UsageError(message: "\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(loaded.manifest.path)")
         }
-        try await context.connect(instances.map(\.host))
+        let failures = try await withFleetSession(loaded, hosts: instances.map(\.host)) { context in
+            await control(method, options, instances, rolling: rolling, healthTimeout: healthTimeout, context: context)
+        }
+        if failures > 0 { throw ExitCode(ExitCodes.failed) }
+    }
+
+    /// Carries out `method` on `instances`, all at once or one at a time; how many failed,
+    /// unreachable hosts included.
+    private static func control(_ method: AgentMethod, _ options: ControlOptions, _ instances: [DesiredInstance],
+                                rolling: Bool, healthTimeout: Duration?, context: FleetSession<SSHFleetHost>) async -> Int {
         var failures = context.unreachable.count
         let act: @Sendable (DesiredInstance) async -> Bool = { instance in
             guard let host = context.hosts[instance.host.name] else { return false }
@@ -54,12 +61,11 @@ enum Control {
                 return failed
             }
         }
-        await context.close()
-        if failures > 0 { throw ExitCode(ExitCodes.failed) }
+        return failures
     }
 
     static func waitHealthy(_ instance: DesiredInstance, host: SSHFleetHost, baseline: ExitRecord?,
-                            context: FleetContext, deadline: Duration) async -> Bool {
+                            context: FleetSession<SSHFleetHost>, deadline: Duration) async -> Bool {
         let clock = ContinuousClock(), end = clock.now + deadline
         while clock.now < end {
             let status = try? await host.status(services: [instance.service]).services.first

@@ -59,8 +59,9 @@ struct CopyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (manifest, targets) = try fleet.targets(commandTimeout: timeout?.value)
-        let bkHomes = Dictionary(manifest.hosts.map { ($0.name, $0.bkHome) }, uniquingKeysWith: { first, _ in first })
+        let loaded = try fleet.loadManifest()
+        let targets = try loaded.sshTargets(try loaded.selectedHosts(), commandTimeout: timeout?.value)
+        let bkHomes = Dictionary(loaded.manifest.hosts.map { ($0.name, $0.bkHome) }, uniquingKeysWith: { first, _ in first })
         // Files going to several hosts are hashed once, while the connections are being made;
         // for a single host the upload hashes them itself, while it sends them.
         let (locals, mode) = (locals, mode?.value)
@@ -74,7 +75,7 @@ struct CopyCommand: AsyncParsableCommand {
             progress.clear()
             output.show(outcome)
         }
-        let outcomes = await HostFanOut(forks: fleet.forks(for: manifest)).run(targets, onOutcome: show) { connection in
+        let outcomes = await HostFanOut(forks: loaded.manifest.ssh.forks).run(targets, onOutcome: show) { connection in
             let files = try await inspection.value
             let bkHome = bkHomes[connection.target.name] ?? "/"
             let requests = files.map { file in

@@ -39,25 +39,14 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try FleetContext.load(fleet)
-        for service in only { try context.checkService(service) }
-        try await context.connect()
-        let lease = LeaseHolder(hosts: Array(context.hosts.values),
-                                owner: LeaseHolder.owner(command: "deploy", fleet: context.manifest.name))
-        do {
-            try await lease.acquire()
-        } catch let error as LeaseHeld {
-            Console.error(error.description)
-            await context.close()
-            throw ExitCode(ExitCodes.leaseHeld)
+        let loaded = try fleet.loadFleet(services: only)
+        let code = try await withFleetSession(loaded, lease: .take(command: "deploy")) { context in
+            await deploy(context)
         }
-        let code = await deploy(context, lease: lease)
-        await lease.release()
-        await context.close()
         if code != 0 { throw ExitCode(code) }
     }
 
-    private func deploy(_ context: FleetContext, lease: LeaseHolder) async -> Int32 {
+    private func deploy(_ context: FleetSession<SSHFleetHost>) async -> Int32 {
         let observed: [ObservedHost]
         do { observed = try await context.observe() } catch {
             Console.error("could not read the fleet's state: \(error)")
@@ -70,7 +59,7 @@ struct DeployCommand: AsyncParsableCommand {
             Console.error("\(context.unreachable.count) host(s) unreachable: \(context.unreachable.keys.sorted().joined(separator: ", ")); fix or remove them from the manifest, then deploy again")
             return ExitCodes.failed
         }
-        let journal = context.openJournal(fleet)
+        let journal = fleet.openJournal()
         guard plan.hasChanges || !plan.settling.isEmpty else {
             // Recorded too: it closes the entry of a deploy that was killed after its last change.
             if let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,

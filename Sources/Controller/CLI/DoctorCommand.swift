@@ -16,16 +16,23 @@ struct DoctorCommand: AsyncParsableCommand {
     enum Verdict: String { case ok = "ok", warn = "WARN", fail = "FAIL" }
 
     func run() async throws {
-        let context = try FleetContext.load(fleet)
-        let selected = try context.selectHosts(fleet)
-        try await context.connect(selected, quiet: true)
+        let loaded = try fleet.loadFleet()
+        let selected = try loaded.selectedHosts()
+        let failed = try await withFleetSession(loaded, hosts: selected, quiet: true) { session in
+            await check(selected, in: session)
+        }
+        if failed { throw ExitCode(ExitCodes.failed) }
+    }
+
+    /// Checks each host, prints the table, and says whether any check failed.
+    private func check(_ selected: [FleetManifest.Host], in session: FleetSession<SSHFleetHost>) async -> Bool {
         var rows = [["HOST", "CHECK", "RESULT", "DETAIL"]]
         var failed = false
-        let statuses = await context.statuses()
+        let statuses = await session.statuses()
         for host in selected {
             var checks: [(String, Verdict, String)] = []
-            guard let connected = context.hosts[host.name] else {
-                checks.append(("ssh", .fail, context.unreachable[host.name].map { "\($0)" } ?? "not connected"))
+            guard let connected = session.hosts[host.name] else {
+                checks.append(("ssh", .fail, session.unreachable[host.name].map { "\($0)" } ?? "not connected"))
                 append(host, checks, to: &rows, failed: &failed)
                 continue
             }
@@ -34,16 +41,15 @@ struct DoctorCommand: AsyncParsableCommand {
             checks.append(("agent", hello.agent.version == JobFleetVersion.current ? .ok : .warn,
                            "jobfleet-agent \(hello.agent.version), pid \(hello.agent.pid)"))
             checks.append(javaCheck(hello.host))
-            checks.append(diskCheck(hello.host, need: context.desired.instances(on: host.name).reduce(0) { $0 + $1.artifact.size }))
+            checks.append(diskCheck(hello.host, need: session.desired.instances(on: host.name).reduce(0) { $0 + $1.artifact.size }))
             checks.append(("memory", .ok, "\(Format.bytes(hello.host.memoryAvailableBytes)) available of \(Format.bytes(hello.host.memoryBytes)), \(hello.host.cpus) CPU(s)"))
             let running = (try? statuses[host.name]?.get().services.filter { $0.state == .running }.map(\.name)) ?? []
-            checks += await portChecks(connected, instances: context.desired.instances(on: host.name), running: running)
+            checks += await portChecks(connected, instances: session.desired.instances(on: host.name), running: running)
             checks.append(await clockCheck(connected))
             append(host, checks, to: &rows, failed: &failed)
         }
         Console.line(Format.table(rows))
-        await context.close()
-        if failed { throw ExitCode(ExitCodes.failed) }
+        return failed
     }
 
     private func append(_ host: FleetManifest.Host, _ checks: [(String, Verdict, String)], to rows: inout [[String]],

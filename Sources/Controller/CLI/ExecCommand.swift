@@ -31,10 +31,11 @@ struct ExecCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (manifest, targets) = try fleet.targets(commandTimeout: timeout?.value)
+        let loaded = try fleet.loadManifest()
+        let targets = try loaded.sshTargets(try loaded.selectedHosts(), commandTimeout: timeout?.value)
         let remote = RemoteCommand(shell: command.joined(separator: " "))
         let output = ExecOutput(json: json)
-        let outcomes = await HostFanOut(forks: fleet.forks(for: manifest)).run(targets, onOutcome: output.show) {
+        let outcomes = await HostFanOut(forks: loaded.manifest.ssh.forks).run(targets, onOutcome: output.show) {
             try await $0.exec(remote, timeout: nil)
         }
         let code = output.summarize(outcomes)

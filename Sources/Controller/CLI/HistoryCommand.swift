@@ -16,11 +16,7 @@ struct HistoryCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let manifest: FleetManifest
-        do { manifest = try FleetManifest.load(path: fleet.file) } catch let error as ConfigError {
-            Console.error(error.description)
-            throw ExitCode(ExitCodes.invalidInput)
-        }
+        let manifest = try fleet.loadManifest().manifest
         let journal = try Journal(path: fleet.journal ?? Journal.defaultPath)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

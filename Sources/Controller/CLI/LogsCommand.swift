@@ -31,21 +31,26 @@ struct LogsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let context = try FleetContext.load(fleet)
-        try context.checkService(service)
-        let placed = Set(context.desired.instances(of: service).map(\.host.name))
-        let selected = try context.selectHosts(fleet).filter { fleet.hosts != nil || placed.contains($0.name) }
+        let loaded = try fleet.loadFleet(services: [service])
+        let placed = Set(loaded.desired.instances(of: service).map(\.host.name))
+        let selected = try loaded.selectedHosts().filter { fleet.hosts != nil || placed.contains($0.name) }
         guard !selected.isEmpty else {
-            Console.error("\(service) is not placed on any host in \(context.manifest.path)")
-            throw ExitCode(ExitCodes.invalidInput)
+            throw UsageError(message: "\(service) is not placed on any host in \(loaded.manifest.path)")
         }
-        try await context.connect(selected, quiet: false)
+        let failed = try await withFleetSession(loaded, hosts: selected) { session in
+            try await show(selected, from: session)
+        }
+        if failed { throw ExitCode(ExitCodes.failed) }
+    }
+
+    /// Prints each host's lines, once or every second with --follow; whether any host failed.
+    private func show(_ selected: [FleetManifest.Host], from session: FleetSession<SSHFleetHost>) async throws -> Bool {
         let sinceDate = since.flatMap(DurationText.parse).map { Date().addingTimeInterval(-Double($0.components.seconds)) }
         var seen: [String: [String]] = [:]
-        var failed = !context.unreachable.isEmpty
+        var failed = !session.unreachable.isEmpty
         repeat {
             for host in selected {
-                guard let connected = context.hosts[host.name] else { continue }
+                guard let connected = session.hosts[host.name] else { continue }
                 do {
                     let result = try await connected.logs(LogsRequest(service: service, source: console ? .console : .service,
                                                                       lines: lines, grep: grep, since: sinceDate))
@@ -62,8 +67,7 @@ struct LogsCommand: AsyncParsableCommand {
             }
             if follow { try await Task.sleep(for: .seconds(1)) }
         } while follow
-        await context.close()
-        if failed { throw ExitCode(ExitCodes.failed) }
+        return failed
     }
 
     /// The lines of `current` that come after the overlap with `previous` (for --follow).

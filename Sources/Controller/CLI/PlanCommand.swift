@@ -15,20 +15,17 @@ struct PlanCommand: AsyncParsableCommand {
     var only: [String] = []
 
     func run() async throws {
-        let context = try FleetContext.load(fleet)
-        for service in only { try context.checkService(service) }
-        try await context.connect()
-        defer { Task { await context.close() } }
-        let observed = try await context.observe()
-        let plan = Planner.plan(desired: context.desired, observed: observed, order: order,
-                                only: only.isEmpty ? nil : Set(only))
-        Console.line(PlanText.render(plan, fleet: context.manifest.name, secrets: context.desired.values))
-        await context.close()
-        if !context.unreachable.isEmpty {
-            Console.error("\(context.unreachable.count) host(s) unreachable; the plan above leaves them out")
-            throw ExitCode(ExitCodes.failed)
+        let loaded = try fleet.loadFleet(services: only)
+        try await withFleetSession(loaded) { session in
+            let observed = try await session.observe()
+            let plan = Planner.plan(desired: session.desired, observed: observed, order: order,
+                                    only: only.isEmpty ? nil : Set(only))
+            Console.line(PlanText.render(plan, fleet: session.manifest.name, secrets: session.desired.values))
+            if !session.unreachable.isEmpty {
+                throw CommandFailure(message: "\(session.unreachable.count) host(s) unreachable; the plan above leaves them out")
+            }
+            if plan.hasChanges { throw ExitCode(ExitCodes.changesPending) }
         }
-        if plan.hasChanges { throw ExitCode(ExitCodes.changesPending) }
     }
 }
 

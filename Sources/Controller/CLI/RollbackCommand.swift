@@ -24,18 +24,17 @@ struct RollbackCommand: AsyncParsableCommand {
     var yes = false
 
     func run() async throws {
-        let context = try FleetContext.load(fleet)
-        if let service { try context.checkService(service) }
-        let instances = context.desired.instances.filter { service == nil || $0.service == service }
-        try await context.connect(Array(Set(instances.map(\.host.name))).compactMap(context.manifest.host(named:)))
-        let journal = context.openJournal(fleet)
-        let lease = LeaseHolder(hosts: Array(context.hosts.values),
-                                owner: LeaseHolder.owner(command: "rollback", fleet: context.manifest.name))
-        do { try await lease.acquire() } catch let error as LeaseHeld {
-            Console.error(error.description)
-            await context.close()
-            throw ExitCode(ExitCodes.leaseHeld)
+        let loaded = try fleet.loadFleet(services: service.map { [$0] } ?? [])
+        let instances = loaded.desired.instances.filter { service == nil || $0.service == service }
+        let hosts = Array(Set(instances.map(\.host.name))).compactMap(loaded.manifest.host(named:))
+        try await withFleetSession(loaded, hosts: hosts, lease: .take(command: "rollback")) { context in
+            try await rollback(instances, context: context)
         }
+    }
+
+    /// Works out each instance's previous release, asks, and rolls back.
+    private func rollback(_ instances: [DesiredInstance], context: FleetSession<SSHFleetHost>) async throws {
+        let journal = fleet.openJournal()
         let statuses = await context.statuses()
         var changes: [InstanceChange] = []
         var problems: [String] = []
@@ -59,16 +58,10 @@ struct RollbackCommand: AsyncParsableCommand {
                                           previousRelease: current, previousRevision: status.revision))
         }
         for problem in problems { Console.error(problem) }
-        guard problems.isEmpty, !changes.isEmpty else {
-            await lease.release()
-            await context.close()
-            throw ExitCode(ExitCodes.failed)
-        }
+        guard problems.isEmpty, !changes.isEmpty else { throw ExitCode(ExitCodes.failed) }
         for change in changes { Console.line("rollback \(change.instance.label): \(change.reasons.joined())") }
         if !yes && !(Console.interactive && isatty(0) == 1 && Self.confirm()) {
             Console.error(Console.interactive ? "nothing rolled back" : "not on a terminal: pass --yes to roll back")
-            await lease.release()
-            await context.close()
             throw ExitCode(ExitCodes.failed)
         }
         let hostPlans = context.manifest.hosts.map { host in
@@ -96,8 +89,6 @@ struct RollbackCommand: AsyncParsableCommand {
             journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
         }
         Console.line(RolloutReport.text(result).replacing("Deploy", with: "Rollback"))
-        await lease.release()
-        await context.close()
         if !result.succeeded { throw ExitCode(ExitCodes.failed) }
     }
 

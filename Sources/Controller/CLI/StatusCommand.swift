@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Shared
 
 /// `jobfleet status`: what runs where, which release, whether it is healthy.
 struct StatusCommand: AsyncParsableCommand {
@@ -17,11 +18,23 @@ struct StatusCommand: AsyncParsableCommand {
     var interval: Double = 2
 
     func run() async throws {
-        let context = try FleetContext.load(fleet)
-        var statuses = try await context.connectForStatus(try context.selectHosts(fleet))
+        let loaded = try fleet.loadFleet()
+        // Each host is asked the moment it is connected.
+        let early = StatusAnswers()
+        let healthy = try await withFleetSession(loaded, hosts: try loaded.selectedHosts(), quiet: true,
+                                                 onConnect: { await early.ask($0) }) { session in
+            try await show(session, first: session.statuses(from: await early.all))
+        }
+        if !healthy { throw ExitCode(ExitCodes.failed) }
+    }
+
+    /// Prints the report, once or every `interval` with --watch; whether the last one was healthy.
+    private func show(_ session: FleetSession<SSHFleetHost>,
+                      first: [String: Result<StatusResult, any Error>]) async throws -> Bool {
+        var statuses = first
         var healthy = false
         repeat {
-            let report = StatusReport.build(desired: context.desired, statuses: statuses)
+            let report = StatusReport.build(desired: session.desired, statuses: statuses)
             healthy = report.allHealthy
             if json {
                 let encoder = JSONEncoder()
@@ -35,10 +48,9 @@ struct StatusCommand: AsyncParsableCommand {
             }
             if watch {
                 try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-                statuses = await context.statuses()
+                statuses = await session.statuses()
             }
         } while watch
-        await context.close()
-        if !healthy { throw ExitCode(ExitCodes.failed) }
+        return healthy
     }
 }

@@ -24,6 +24,13 @@ public protocol FleetHost: AnyObject, Sendable {
 
     /// Restores a file's earlier content (for revert), or removes it when it did not exist.
     func restore(path: String, content: [UInt8]?, mode: UInt32) async throws
+
+    /// Sends `token` as the fence of every changing request from now on (once the lease is
+    /// held), or no fence when nil (once it is given back).
+    func useFence(_ token: UInt64?) async
+
+    /// Ends the conversation with the host; later calls fail, and calling it twice is harmless.
+    func close() async
 }
 
 /// What `FleetHost.inventory` found.

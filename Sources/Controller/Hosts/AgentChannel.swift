@@ -79,19 +79,3 @@ actor AgentChannel {
         _ = try? await stream.finishWriting()
     }
 }
-
-/// Something failed on one host; the message says what and, where it can, what to do.
-public struct HostFailure: Error, CustomStringConvertible, Sendable {
-    public var host: String
-    public var message: String
-    /// The agent's own error, when it was the agent that refused.
-    public var agent: AgentFailure?
-
-    public init(host: String, message: String, agent: AgentFailure? = nil) {
-        self.host = host
-        self.message = message
-        self.agent = agent
-    }
-
-    public var description: String { "\(host): \(message)" }
-}

@@ -1,0 +1,158 @@
+import Foundation
+import Shared
+import Testing
+@testable import Controller
+
+@Suite("Lease holder")
+struct LeaseHolderTests {
+    /// Hosts h1…h3 whose lease books hand out tokens from 10, 20 and 30, so each host's token
+    /// is its own.
+    let hosts: [FakeFleetHost]
+    let warnings = Notes()
+
+    init() throws {
+        let manifest = try FleetManifest.parse(yaml: """
+            name: test
+            hosts:
+              - { name: h1, address: 10.9.0.1 }
+              - { name: h2, address: 10.9.0.2 }
+              - { name: h3, address: 10.9.0.3 }
+            """, path: "/nonexistent/fleet.yaml")
+        let recorder = FakeRecorder()
+        hosts = manifest.hosts.enumerated().map { index, host in
+            FakeFleetHost(host: host, recorder: recorder, leases: FakeLeaseBook(firstToken: UInt64(10 * (index + 1))))
+        }
+    }
+
+    func holder(renewInterval: Duration = .seconds(3600)) -> LeaseHolder {
+        let warnings = warnings
+        return LeaseHolder(hosts: hosts, owner: LeaseHolder.owner(command: "deploy", fleet: "test"),
+                           renewInterval: renewInterval, warn: { warnings.add($0) })
+    }
+
+    /// A pid above the kernel's largest (2^22), so no process has it.
+    static let deadPid = 99_999_999
+
+    @Test("takes the lease on every host, hands each host its own token as the fence, and gives all back")
+    func acquireAndRelease() async throws {
+        let holder = holder()
+        try await holder.acquire()
+        for (index, host) in hosts.enumerated() {
+            let lease = try #require(host.leases.held, "\(host.host.name)")
+            #expect(lease.owner == holder.owner)
+            #expect(lease.token == UInt64(10 * (index + 1)))
+            #expect(host.fence == lease.token)
+        }
+        await holder.release()
+        for host in hosts {
+            #expect(host.leases.held == nil)
+            #expect(host.fence == nil)
+            #expect(host.leases.requests.map(\.action) == [.acquire, .release])
+        }
+        await holder.release()
+        #expect(hosts.allSatisfy { $0.leases.requests.count == 2 }, "a second release asks nothing")
+    }
+
+    @Test("another operator's lease on one host refuses the whole fleet, naming the holder; no lease is kept")
+    func refusedByAnotherOperator() async throws {
+        let alice = hosts[1].leases.seed(owner: "alice@bastion-2 manual")
+        let error = try #require(await #expect(throws: LeaseHeld.self) { try await holder().acquire() })
+        #expect(error.host == hosts[1].host.label)
+        #expect(error.holder == alice)
+        #expect(error.description.contains("held by alice@bastion-2 manual until"))
+        #expect(hosts[1].leases.held == alice)
+        for host in [hosts[0], hosts[2]] {
+            #expect(host.leases.held == nil, "\(host.host.name) kept its lease")
+            #expect(host.fence == nil)
+            #expect(host.leases.requests.map(\.action) == [.acquire, .release])
+        }
+    }
+
+    @Test("a jobfleet on this machine that still runs keeps its lease")
+    func refusedByLiveLocalController() async throws {
+        let live = hosts[0].leases.seed(owner: "\(OperatorName.current) jobfleet rollback prod pid \(getpid())")
+        let error = try #require(await #expect(throws: LeaseHeld.self) { try await holder().acquire() })
+        #expect(error.holder == live)
+        #expect(hosts[0].leases.held == live)
+        #expect(warnings.all.isEmpty)
+    }
+
+    @Test("a lease whose holder is a jobfleet on this machine that no longer runs is taken over, with a warning")
+    func takesOverFromDeadController() async throws {
+        let dead = "\(OperatorName.current) jobfleet deploy test pid \(Self.deadPid)"
+        let stale = hosts[0].leases.seed(owner: dead)
+        let holder = holder()
+        try await holder.acquire()
+        let lease = try #require(hosts[0].leases.held)
+        #expect(lease.owner == holder.owner)
+        #expect(lease.token > stale.token)
+        #expect(hosts[0].fence == lease.token)
+        #expect(hosts[0].leases.requests.map(\.action) == [.acquire, .release, .acquire])
+        #expect(hosts[0].leases.requests[1].owner == dead && hosts[0].leases.requests[1].token == stale.token)
+        #expect(warnings.all == ["\(hosts[0].host.label): took over the lease of \(dead), which no longer runs"])
+        await holder.release()
+    }
+
+    @Test("a host that cannot answer fails the acquisition with its own error; the others give their leases back")
+    func hostFailure() async throws {
+        hosts[2].leases.failure = HostFailure(host: hosts[2].host.label, message: "the agent closed the connection during lease")
+        let error = try #require(await #expect(throws: HostFailure.self) { try await holder().acquire() })
+        #expect(error.message == "the agent closed the connection during lease")
+        #expect(hosts.allSatisfy { $0.leases.held == nil && $0.fence == nil })
+    }
+
+    @Test("held leases are renewed with their own tokens at the interval, until released")
+    func renewal() async throws {
+        let holder = holder(renewInterval: .milliseconds(5))
+        try await holder.acquire()
+        let tokens = hosts.map { $0.leases.held?.token }
+        try await waitUntil { hosts.allSatisfy { $0.leases.requests.filter { $0.action == .renew }.count >= 2 } }
+        await holder.release()
+        for (host, token) in zip(hosts, tokens) {
+            let renewals = host.leases.requests.filter { $0.action == .renew }
+            #expect(renewals.allSatisfy { $0.token == token && $0.ttlSeconds == holder.ttl && $0.owner == holder.owner })
+            #expect(host.leases.requests.last?.action == .release, "renewed after release: \(host.leases.requests)")
+        }
+    }
+
+    @Test("a renewal that fails is reported and renewal carries on")
+    func failedRenewal() async throws {
+        let holder = holder(renewInterval: .milliseconds(5))
+        try await holder.acquire()
+        hosts[1].leases.failure = HostFailure(host: hosts[1].host.label, message: "timed out")
+        try await waitUntil { !warnings.all.isEmpty }
+        hosts[1].leases.failure = nil
+        let renewed = hosts[1].leases.requests.count
+        try await waitUntil { hosts[1].leases.requests.count > renewed }
+        await holder.release()
+        #expect(warnings.all.first == "\(hosts[1].host.label): could not renew the deployment lease: \(hosts[1].host.label): timed out")
+        #expect(hosts[1].leases.held == nil)
+    }
+
+    @Test("only a jobfleet of this operator on this machine whose pid is gone counts as gone", arguments: [
+        ("\(OperatorName.current) jobfleet deploy prod pid \(deadPid)", true),
+        ("\(OperatorName.current) jobfleet deploy prod pid \(getpid())", false),
+        ("someone@elsewhere jobfleet deploy prod pid \(deadPid)", false),
+        ("\(OperatorName.current) manual", false),
+    ])
+    func holderIsGone(owner: String, gone: Bool) {
+        #expect(LeaseHolder.holderIsGone(owner) == gone)
+    }
+
+    /// Polls `condition` every 2 ms; the bound only keeps a broken test from hanging.
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let end = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            try #require(ContinuousClock.now < end, "condition never held")
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+}
+
+/// Lines a component wrote for the operator, collected.
+final class Notes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import Controller
+
+@Suite("Loading a fleet")
+struct LoadedFleetTests {
+    let fixture: PlanningFixture
+    let path: String
+
+    init() throws {
+        fixture = try PlanningFixture()
+        path = "\(fixture.dir)/fleet.yaml"
+        try Self.manifest(catalog: "catalog: catalog.yaml").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    static func manifest(catalog: String) -> String {
+        """
+        name: test
+        ssh: { forks: 2 }
+        hosts:
+          - { name: h1, address: 10.9.0.1 }
+          - { name: h2, address: 10.9.0.2 }
+          - { name: h3, address: 10.9.0.3 }
+        release: { dir: release, env: job.env }
+        \(catalog)
+        services:
+        \(PlanningFixture.placement)
+        """
+    }
+
+    @Test("the manifest is read with --forks applied, and --hosts selects in manifest order")
+    func manifestAndSelection() throws {
+        let loaded = try LoadedManifest.load(path: path, forks: 7, hostNames: ["h3", "h1"])
+        #expect(loaded.manifest.ssh.forks == 7)
+        #expect(try loaded.selectedHosts().map(\.name) == ["h1", "h3"])
+        #expect(try LoadedManifest.load(path: path).selectedHosts().map(\.name) == ["h1", "h2", "h3"])
+        #expect(try LoadedManifest.load(path: path).manifest.ssh.forks == 2)
+    }
+
+    @Test("a --hosts name the manifest lacks is a usage error listing the hosts it has")
+    func unknownHost() throws {
+        let loaded = try LoadedManifest.load(path: path, hostNames: ["h1", "h9"])
+        let error = try #require(#expect(throws: UsageError.self) { try loaded.selectedHosts() })
+        #expect(error.message == "--hosts: h9 not in \(path); hosts are: h1, h2, h3")
+    }
+
+    @Test("the fleet is built from the catalog and env file the manifest names")
+    func fleet() throws {
+        let fleet = try LoadedFleet.load(LoadedManifest.load(path: path), services: ["job-manage"], checksums: ChecksumCache())
+        #expect(fleet.catalog.services.map(\.name) == ["job-config", "job-manage", "job-execute"])
+        #expect(fleet.desired.instances.map(\.label).sorted() == [
+            "job-config@h1", "job-execute@h1", "job-execute@h2", "job-manage@h1", "job-manage@h2",
+        ])
+    }
+
+    @Test("a service the catalog lacks is a usage error naming the catalog and its services")
+    func unknownService() throws {
+        let input = try LoadedManifest.load(path: path)
+        let error = try #require(#expect(throws: UsageError.self) {
+            try LoadedFleet.load(input, services: ["job-config", "job-nope"], checksums: ChecksumCache())
+        })
+        #expect(error.message == "unknown service 'job-nope'; services in \(fixture.dir)/catalog.yaml: job-config, job-manage, job-execute")
+    }
+
+    @Test("a manifest without a catalog is a configuration error on that field")
+    func missingCatalog() throws {
+        try Self.manifest(catalog: "").write(toFile: path, atomically: true, encoding: .utf8)
+        let error = try #require(#expect(throws: ConfigError.self) {
+            try LoadedFleet.load(LoadedManifest.load(path: path), checksums: ChecksumCache())
+        })
+        #expect(error.description.hasPrefix("\(path): catalog: is required"))
+    }
+
+    @Test("a broken manifest is a configuration error with its line, before anything else is read")
+    func brokenManifest() throws {
+        try "name: test\nhostz: []\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let error = try #require(#expect(throws: ConfigError.self) { try LoadedManifest.load(path: path) })
+        #expect(error.description.contains("\(path):2"))
+    }
+
+    @Test("each error a command throws ends with its exit status", arguments: [
+        (ConfigError(issues: [ConfigIssue(file: "f.yaml", line: 2, field: "hosts", message: "bad")]) as any Error, ExitCodes.invalidInput),
+        (UsageError(message: "no such host"), ExitCodes.invalidInput),
+        (LeaseHeld(host: "h1", holder: nil), ExitCodes.leaseHeld),
+        (CommandFailure(message: "a host is unreachable"), ExitCodes.failed),
+        (ExitCode(ExitCodes.changesPending), ExitCodes.changesPending),
+    ])
+    func exitStatus(error: any Error, status: Int32) {
+        #expect((ExitCodes.settle(error) as? ExitCode)?.rawValue == status)
+    }
+
+    @Test("an error the CLI does not know is left for ArgumentParser to report")
+    func unknownError() {
+        #expect(ExitCodes.settle(CancellationError()) is CancellationError)
+    }
+}
