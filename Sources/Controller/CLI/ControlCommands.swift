@@ -25,66 +25,22 @@ enum Control {
         if failures > 0 { throw ExitCode(ExitCodes.failed) }
     }
 
-    /// Carries out `method` on `instances`, all at once or one at a time; how many failed,
-    /// unreachable hosts included.
+    /// Carries out `method` on `instances` through the rollout: all at once, or one at a time,
+    /// each healthy before the next. How many failed, unreachable hosts included.
     private static func control(_ method: AgentMethod, _ options: ControlOptions, _ instances: [DesiredInstance],
                                 rolling: Bool, healthTimeout: Duration?, context: FleetSession<SSHFleetHost>) async -> Int {
-        var failures = context.unreachable.count
-        let act: @Sendable (DesiredInstance) async -> Bool = { instance in
-            guard let host = context.hosts[instance.host.name] else { return false }
-            do {
-                let result = try await host.control(method, [options.service])
-                let status = result.services.first
-                Console.progress("\(instance.label): \(method.rawValue) done, now \(status?.state.rawValue ?? "unknown")"
-                    + (status?.lastExit.map { " (last exit: \($0.summary))" } ?? ""))
-                guard method != .stop, rolling else { return true }
-                return await waitHealthy(instance, host: host, baseline: status?.lastExit, context: context,
-                                         deadline: healthTimeout ?? instance.healthDeadline)
-            } catch {
-                Console.error("\(instance.label): \(method.rawValue) failed: \(error)")
-                return false
-            }
-        }
-        if rolling {
-            for instance in instances where context.hosts[instance.host.name] != nil {
-                if !(await act(instance)) {
-                    failures += 1
-                    Console.error("stopping the rolling \(method.rawValue): \(instance.label) is not healthy")
-                    break
-                }
-            }
-        } else {
-            failures += await withTaskGroup(of: Bool.self) { group in
-                for instance in instances { group.addTask { await act(instance) } }
-                var failed = 0
-                for await ok in group where !ok { failed += 1 }
-                return failed
-            }
-        }
-        return failures
-    }
-
-    static func waitHealthy(_ instance: DesiredInstance, host: SSHFleetHost, baseline: ExitRecord?,
-                            context: FleetSession<SSHFleetHost>, deadline: Duration) async -> Bool {
-        let clock = ContinuousClock(), end = clock.now + deadline
-        while clock.now < end {
-            let status = try? await host.status(services: [instance.service]).services.first
-            var current = instance
-            current.spec.release = status?.release ?? instance.spec.release
-            current.spec.revision = status?.revision
-            switch Readiness.progress(current, status, baseline: baseline) {
-            case .healthy:
-                Console.progress("\(instance.label): healthy")
-                return true
-            case .failed(let reason):
-                Console.error("\(instance.label): \(reason)")
-                return false
-            case .pending:
-                try? await Task.sleep(for: .milliseconds(500))
-            }
-        }
-        Console.error("\(instance.label): not healthy within \(DurationText.format(deadline))")
-        return false
+        let reached = instances.filter { context.hosts[$0.host.name] != nil }
+        guard !reached.isEmpty else { return context.unreachable.count }
+        let plan = Planner.control(method, instances: reached, desired: context.desired, waitHealthy: rolling)
+        var rollout = RolloutOptions()
+        rollout.maxParallel = rolling ? 1 : reached.count
+        rollout.healthDeadline = healthTimeout
+        let progress = RolloutProgress(journal: nil, entry: nil)
+        let result = await Rollout(plan: plan, desired: context.desired, hosts: context.fleetHosts, options: rollout,
+                                   events: progress.handle).run()
+        progress.finish()
+        Console.line(RolloutReport.text(result, command: method.rawValue))
+        return context.unreachable.count + result.failures.count
     }
 }
 

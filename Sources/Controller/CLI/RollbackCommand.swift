@@ -35,50 +35,27 @@ struct RollbackCommand: AsyncParsableCommand {
     /// Works out each instance's previous release, asks, and rolls back.
     private func rollback(_ instances: [DesiredInstance], context: FleetSession<SSHFleetHost>) async throws {
         let journal = fleet.openJournal()
-        let statuses = await context.statuses()
-        var changes: [InstanceChange] = []
-        var problems: [String] = []
-        for instance in instances {
-            guard case .success(let result)? = statuses[instance.host.name],
-                  let status = result.services.first(where: { $0.name == instance.service }),
-                  let current = status.release ?? status.activeRelease else {
-                problems.append("\(instance.label): not running anything to roll back from")
-                continue
-            }
-            let history = (try? journal?.releases(fleet: context.manifest.name, host: instance.host.name,
-                                                  service: instance.service)) ?? []
-            guard let target = to ?? history.first(where: { $0 != current }) else {
-                problems.append("\(instance.label): no earlier release recorded in the journal; pass --to RELEASE")
-                continue
-            }
-            var previous = instance
-            previous.spec.release = target
-            previous.spec.revision = DesiredFleet.revision(of: previous.spec, files: instance.files)
-            changes.append(InstanceChange(instance: previous, action: .restart, reasons: ["release \(current) → \(target)"],
-                                          previousRelease: current, previousRevision: status.revision))
+        var statuses: [String: [ServiceStatus]] = [:]
+        for (host, answer) in await context.statuses() {
+            if case .success(let result) = answer { statuses[host] = result.services }
         }
-        for problem in problems { Console.error(problem) }
-        guard problems.isEmpty, !changes.isEmpty else { throw ExitCode(ExitCodes.failed) }
+        let rollback = Planner.rollback(desired: context.desired, instances: instances, statuses: statuses, to: to) { instance in
+            (try? journal?.releases(fleet: context.manifest.name, host: instance.host.name, service: instance.service)) ?? []
+        }
+        let changes = rollback.plan.hosts.flatMap(\.changes)
+        for problem in rollback.problems { Console.error(problem) }
+        guard rollback.problems.isEmpty, !changes.isEmpty else { throw ExitCode(ExitCodes.failed) }
         for change in changes { Console.line("rollback \(change.instance.label): \(change.reasons.joined())") }
         if !yes && !(Console.interactive && isatty(0) == 1 && Self.confirm()) {
             Console.error(Console.interactive ? "nothing rolled back" : "not on a terminal: pass --yes to roll back")
             throw ExitCode(ExitCodes.failed)
         }
-        let hostPlans = context.manifest.hosts.map { host in
-            HostPlan(host: host, uploads: [], files: [], changes: changes.filter { $0.instance.host.name == host.name }, stops: [])
-        }
-        let services = context.catalog.services.map(\.name).filter { name in changes.contains { $0.instance.service == name } }
-        let plan = Plan(hosts: hostPlans, waves: services.map { [$0] }, order: .runbook)
         var options = RolloutOptions()
         options.maxParallel = maxParallel
         let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
                                         command: "rollback", arguments: Array(CommandLine.arguments.dropFirst()))
         let progress = RolloutProgress(journal: journal, entry: entry)
-        var rollbackDesired = context.desired
-        rollbackDesired.instances = rollbackDesired.instances.map { instance in
-            changes.first { $0.instance.label == instance.label }?.instance ?? instance
-        }
-        let result = await Rollout(plan: plan, desired: rollbackDesired, hosts: context.fleetHosts, options: options,
+        let result = await Rollout(plan: rollback.plan, desired: rollback.desired, hosts: context.fleetHosts, options: options,
                                    events: progress.handle).run()
         progress.finish()
         if let journal, let entry {
@@ -88,7 +65,7 @@ struct RollbackCommand: AsyncParsableCommand {
             }
             journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
         }
-        Console.line(RolloutReport.text(result).replacing("Deploy", with: "Rollback"))
+        Console.line(RolloutReport.text(result, command: "rollback"))
         if !result.succeeded { throw ExitCode(ExitCodes.failed) }
     }
 

@@ -83,8 +83,10 @@ final class RolloutProgress: @unchecked Sendable {
 
 /// The closing report of a rollout: what happened, and for each failure its own log lines.
 enum RolloutReport {
-    static func summary(_ result: RolloutResult) -> String {
-        var parts = ["\(result.started.count) started", "\(result.restarted.count) replaced"]
+    static func summary(_ result: RolloutResult, command: String = "deploy") -> String {
+        let controlled = ["start": "started", "stop": "stopped", "restart": "restarted"][command]
+        var parts = controlled.map { ["\(result.restarted.count) \($0)"] }
+            ?? ["\(result.started.count) started", "\(result.restarted.count) replaced"]
         if !result.settled.isEmpty { parts.append("\(result.settled.count) waited for") }
         if result.uploadedBytes > 0 { parts.append("\(Format.bytes(result.uploadedBytes)) uploaded") }
         if !result.reverted.isEmpty { parts.append("\(result.reverted.count) reverted") }
@@ -95,7 +97,7 @@ enum RolloutReport {
     /// The report of `command` (deploy, rollback, restart, …).
     static func text(_ result: RolloutResult, command: String = "deploy") -> String {
         let title = command.prefix(1).uppercased() + command.dropFirst()
-        var out = [(result.succeeded ? "\(title) succeeded: " : "\(title) FAILED: ") + summary(result)]
+        var out = [(result.succeeded ? "\(title) succeeded: " : "\(title) FAILED: ") + summary(result, command: command)]
         for failure in result.failures {
             out.append("")
             out.append("\(failure.instance): \(failure.reason)")
