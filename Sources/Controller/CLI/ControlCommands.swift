@@ -7,11 +7,13 @@ struct ControlOptions: ParsableArguments {
     @OptionGroup var fleet: FleetOptions
     @Argument(help: "The service, e.g. job-execute.")
     var service: String
+    @Flag(help: "One host at a time; start and restart wait until each is healthy before the next.")
+    var rolling = false
 }
 
 /// Runs one agent control request on every selected instance.
 enum Control {
-    static func run(_ method: AgentMethod, _ options: ControlOptions, rolling: Bool, healthTimeout: Duration?) async throws {
+    static func run(_ method: AgentMethod, _ options: ControlOptions, healthTimeout: Duration? = nil) async throws {
         let loaded = try options.fleet.loadFleet(services: [options.service])
         let placed = loaded.desired.instances(of: options.service)
         let wanted = Set(try loaded.selectedHosts().map(\.name))
@@ -20,7 +22,7 @@ enum Control {
             throw UsageError(message: "\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(loaded.manifest.path)")
         }
         let failures = try await withFleetSession(loaded, hosts: instances.map(\.host)) { context in
-            await control(method, options, instances, rolling: rolling, healthTimeout: healthTimeout, context: context)
+            await control(method, options, instances, rolling: options.rolling, healthTimeout: healthTimeout, context: context)
         }
         if failures > 0 { throw ExitCode(ExitCodes.failed) }
     }
@@ -48,26 +50,20 @@ struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start", abstract: "Start a deployed service (clears a failed state).")
     @OptionGroup var options: ControlOptions
-    @Flag(help: "One host at a time, each healthy before the next.")
-    var rolling = false
-    func run() async throws { try await Control.run(.start, options, rolling: rolling, healthTimeout: nil) }
+    func run() async throws { try await Control.run(.start, options) }
 }
 
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop", abstract: "Stop a service: SIGTERM, its stop timeout, then SIGKILL.")
     @OptionGroup var options: ControlOptions
-    @Flag(help: "One host at a time.")
-    var rolling = false
-    func run() async throws { try await Control.run(.stop, options, rolling: rolling, healthTimeout: nil) }
+    func run() async throws { try await Control.run(.stop, options) }
 }
 
 struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restart", abstract: "Restart a service; --rolling does one host at a time, each healthy before the next.")
     @OptionGroup var options: ControlOptions
-    @Flag(help: "One host at a time, each healthy before the next.")
-    var rolling = false
     @Option(name: .customLong("health-timeout"), help: "How long each instance may take to become healthy.")
     var healthTimeout: String?
     func validate() throws {
@@ -75,7 +71,5 @@ struct RestartCommand: AsyncParsableCommand {
             throw ValidationError("--health-timeout must be a duration such as 90s, got '\(healthTimeout)'")
         }
     }
-    func run() async throws {
-        try await Control.run(.restart, options, rolling: rolling, healthTimeout: healthTimeout.flatMap(DurationText.parse))
-    }
+    func run() async throws { try await Control.run(.restart, options, healthTimeout: healthTimeout.flatMap(DurationText.parse)) }
 }
