@@ -115,28 +115,66 @@ struct ControllerDeployTests {
         #expect(rows["job-manage@h1"]?["health"] as? String == "healthy")
     }
 
-    @Test("a controller killed mid-deploy is followed by a deploy that converges the whole fleet")
+    @Test("a controller killed while its deploy waits on a starting instance is followed by a deploy that converges the whole fleet")
     func killedController() async throws {
         let manifest = try fleet.ensureBaseline()
         for service in ["job-execute", "job-manage", "job-analysis"] {
             #expect(try fleet.cli.run(["stop", "-f", manifest, service]).succeeded)
         }
+        // job-manage@h1 stays starting (health DOWN) for as long as this file exists, so the
+        // deploy cannot finish before it is killed.
+        let h1 = fleet.sandbox.hosts[0]
+        let hold = fleet.holdFile("job-manage", on: h1)
+        try #require(FileManager.default.createFile(atPath: hold, contents: nil))
+        defer { try? FileManager.default.removeItem(atPath: hold) }
+        let serviceLog = fleet.serviceLog("job-manage", on: h1)
+        let logFrom = ControllerFleet.size(serviceLog)
+        let lastEntry = try fleet.history(manifest).compactMap { $0["id"] as? Int }.max() ?? 0
+
         let log = "\(fleet.sandbox.dir)/killed-deploy.log"
         let process = try fleet.cli.start(["deploy", "-f", manifest, "--yes"], output: log)
-        let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
-        while clock.now < deadline {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if text.contains(": started") { break }
-            try await Task.sleep(for: .milliseconds(50))
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // Held: the deploy has started job-manage@h1 and waits for it, and the instance says it
+        // is holding its start-up.
+        try await Poll.until("the deploy to wait on job-manage@h1 held in its start-up", within: .seconds(150)) {
+            let text = ControllerFleet.text(log)
+            guard process.isRunning else {
+                throw SandboxError(message: "the deploy ended before job-manage@h1 was held:\n\(text)")
+            }
+            return text.contains("job-manage@h1: started")
+                && ControllerFleet.text(serviceLog, from: logFrom).contains("Start-up held while \(hold) exists")
         }
+        let held = try #require(try fleet.status(manifest)["job-manage@h1"])
+        #expect(held["state"] as? String == "running", "\(held)")
+        #expect(held["health"] as? String != "healthy", "\(held)")
+        #expect(process.isRunning, "the deploy finished while job-manage@h1 was held")
+
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try await Poll.until("the killed deploy to exit", within: .seconds(30)) { !process.isRunning }
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+        let killed = ControllerFleet.text(log)
+        #expect(!killed.contains("job-manage@h1: healthy") && !killed.contains("Deploy succeeded"), "\(killed)")
+
+        try FileManager.default.removeItem(atPath: hold)
         let again = try fleet.deploy(manifest)
         #expect(again.succeeded, "\(again.stdout)\(again.stderr)")
-        let status = try fleet.cli.run(["status", "-f", manifest])
-        #expect(status.succeeded, "\(status.stdout)")
-        let history = try fleet.cli.run(["history", "-f", manifest])
-        #expect(history.stdout.contains("interrupted"), "\(history.stdout)")
+        for (instance, row) in try fleet.status(manifest) {
+            #expect(row["state"] as? String == "running", "\(instance): \(row)")
+            #expect(row["health"] as? String == "healthy", "\(instance): \(row)")
+        }
+        #expect(ControllerFleet.text(serviceLog, from: logFrom).contains("Start-up hold released"))
+
+        // The killed deploy's entry is interrupted (closed by the next one), with job-manage@h1
+        // started and never healthy; the next deploy finished the work.
+        let entries = try fleet.history(manifest).filter { ($0["id"] as? Int ?? 0) > lastEntry }
+            .sorted { ($0["id"] as? Int ?? 0) < ($1["id"] as? Int ?? 0) }
+        #expect(entries.map { $0["command"] as? String } == ["deploy", "deploy"], "\(entries)")
+        let interrupted = try #require(entries.first)
+        #expect(interrupted["result"] as? String == "interrupted", "\(interrupted)")
+        #expect(["succeeded", "no-op"].contains(entries.last?["result"] as? String ?? ""), "\(entries)")
+        let steps = try fleet.history(manifest, entry: try #require(interrupted["id"] as? Int)).compactMap { $0["message"] as? String }
+        #expect(steps.contains("job-manage@h1: started"), "\(steps)")
+        #expect(!steps.contains { $0.hasPrefix("job-manage@h1: healthy") }, "\(steps)")
     }
 
     @Test("after a simulated reboot, deploy replaces nothing and ends with every instance healthy")

@@ -74,6 +74,41 @@ struct ControllerFleet {
         try status(manifest).compactMapValues { $0["pid"] as? Int }
     }
 
+    /// `history --json` entries (newest first), or `history --id ENTRY --json` steps.
+    func history(_ manifest: String, entry: Int? = nil) throws -> [[String: Any]] {
+        let result = try cli.run(["history", "-f", manifest, "--json"] + (entry.map { ["--id", String($0)] } ?? []))
+        guard result.succeeded else { throw SandboxError(message: "history failed (\(result.status)): \(result.stderr)") }
+        return try result.stdout.split(separator: "\n").map { line in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw SandboxError(message: "history --json printed a line that is not an object: \(line)")
+            }
+            return object
+        }
+    }
+
+    /// The file that holds the stand-in `service` on `host` in its start-up while it exists:
+    /// the shipped templates set `job.standin.hold-while-file` to it.
+    func holdFile(_ service: String, on host: SandboxHost) -> String {
+        "\(host.bkHome)/etc/job/\(service).hold"
+    }
+
+    /// The service's own log on `host`.
+    func serviceLog(_ service: String, on host: SandboxHost) -> String {
+        "\(host.bkHome)/logs/job/\(service)/\(service).log"
+    }
+
+    /// What `path` holds from byte `offset` on ("" when it does not exist).
+    static func text(_ path: String, from offset: UInt64 = 0) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd() else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func size(_ path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
     static func date(_ value: Any?) -> Date? {
         guard let text = value as? String else { return nil }
         return (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
