@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Testing
 import TestSupport
 
@@ -84,6 +85,20 @@ struct ControllerFleet {
             }
             return object
         }
+    }
+
+    /// The status `host`'s agent reports, asked through `jobfleet-agent rpc` over OpenSSH.
+    func agentStatus(on host: SandboxHost, services: [String]? = nil) throws -> StatusResult {
+        let request = AgentRequest(id: "test-status", .status(StatusRequest(services: services)))
+        let agent = "\(host.bkHome)/.jobfleet/bin/jobfleet-agent rpc --home \(host.bkHome)"
+        let result = try sandbox.ssh(host, agent, input: String(decoding: try AgentProtocol.line(request), as: UTF8.self))
+        for line in result.stdout.split(separator: "\n") {
+            if let response = try? AgentProtocol.makeDecoder().decode(AgentResponse.self, from: Data(line.utf8)),
+               response.id == request.id, case .status(let status) = response.body {
+                return status
+            }
+        }
+        throw SandboxError(message: "no status from the agent on \(host.name): \(result.stdout)\(result.stderr)")
     }
 
     /// The file that holds the stand-in `service` on `host` in its start-up while it exists:
