@@ -132,7 +132,7 @@ struct AgentIntegrationTests {
 
         let agent = try #require(host.agentPid)
         kill(agent, SIGKILL)
-        usleep(300_000)
+        try Poll.until("the killed agent to end", within: .seconds(30)) { ProcessScan.hasEnded(agent) }
         #expect(kill(before.pid!, 0) == 0, "the service outlives its agent")
 
         client = try host.client()
@@ -147,9 +147,13 @@ struct AgentIntegrationTests {
 
         // Simulated reboot: agent and service both gone; the next agent starts what should run.
         client.close()
-        kill(host.agentPid!, SIGKILL)
+        let second = try #require(host.agentPid)
+        kill(second, SIGKILL)
         kill(before.pid!, SIGKILL)
-        usleep(300_000)
+        // Both gone before the next agent looks, or it could adopt a service that is still dying.
+        try Poll.until("the agent and job-config to end", within: .seconds(30)) {
+            ProcessScan.hasEnded(second) && ProcessScan.hasEnded(before.pid!)
+        }
         client = try host.client()
         defer { client.close() }
         let restarted = try client.waitFor("job-config started again", allHealthy(["job-config"])).services[0]

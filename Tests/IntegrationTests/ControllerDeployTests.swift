@@ -115,28 +115,66 @@ struct ControllerDeployTests {
         #expect(rows["job-manage@h1"]?["health"] as? String == "healthy")
     }
 
-    @Test("a controller killed mid-deploy is followed by a deploy that converges the whole fleet")
+    @Test("a controller killed while its deploy waits on a starting instance is followed by a deploy that converges the whole fleet")
     func killedController() async throws {
         let manifest = try fleet.ensureBaseline()
         for service in ["job-execute", "job-manage", "job-analysis"] {
             #expect(try fleet.cli.run(["stop", "-f", manifest, service]).succeeded)
         }
+        // job-manage@h1 stays starting (health DOWN) for as long as this file exists, so the
+        // deploy cannot finish before it is killed.
+        let h1 = fleet.sandbox.hosts[0]
+        let hold = fleet.holdFile("job-manage", on: h1)
+        try #require(FileManager.default.createFile(atPath: hold, contents: nil))
+        defer { try? FileManager.default.removeItem(atPath: hold) }
+        let serviceLog = fleet.serviceLog("job-manage", on: h1)
+        let logFrom = ControllerFleet.size(serviceLog)
+        let lastEntry = try fleet.history(manifest).compactMap { $0["id"] as? Int }.max() ?? 0
+
         let log = "\(fleet.sandbox.dir)/killed-deploy.log"
         let process = try fleet.cli.start(["deploy", "-f", manifest, "--yes"], output: log)
-        let clock = ContinuousClock(), deadline = clock.now + .seconds(60)
-        while clock.now < deadline {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if text.contains(": started") { break }
-            try await Task.sleep(for: .milliseconds(50))
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // Held: the deploy has started job-manage@h1 and waits for it, and the instance says it
+        // is holding its start-up.
+        try await Poll.until("the deploy to wait on job-manage@h1 held in its start-up", within: .seconds(150)) {
+            let text = ControllerFleet.text(log)
+            guard process.isRunning else {
+                throw SandboxError(message: "the deploy ended before job-manage@h1 was held:\n\(text)")
+            }
+            return text.contains("job-manage@h1: started")
+                && ControllerFleet.text(serviceLog, from: logFrom).contains("Start-up held while \(hold) exists")
         }
+        let held = try #require(try fleet.status(manifest)["job-manage@h1"])
+        #expect(held["state"] as? String == "running", "\(held)")
+        #expect(held["health"] as? String != "healthy", "\(held)")
+        #expect(process.isRunning, "the deploy finished while job-manage@h1 was held")
+
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try await Poll.until("the killed deploy to exit", within: .seconds(30)) { !process.isRunning }
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+        let killed = ControllerFleet.text(log)
+        #expect(!killed.contains("job-manage@h1: healthy") && !killed.contains("Deploy succeeded"), "\(killed)")
+
+        try FileManager.default.removeItem(atPath: hold)
         let again = try fleet.deploy(manifest)
         #expect(again.succeeded, "\(again.stdout)\(again.stderr)")
-        let status = try fleet.cli.run(["status", "-f", manifest])
-        #expect(status.succeeded, "\(status.stdout)")
-        let history = try fleet.cli.run(["history", "-f", manifest])
-        #expect(history.stdout.contains("interrupted"), "\(history.stdout)")
+        for (instance, row) in try fleet.status(manifest) {
+            #expect(row["state"] as? String == "running", "\(instance): \(row)")
+            #expect(row["health"] as? String == "healthy", "\(instance): \(row)")
+        }
+        #expect(ControllerFleet.text(serviceLog, from: logFrom).contains("Start-up hold released"))
+
+        // The killed deploy's entry is interrupted (closed by the next one), with job-manage@h1
+        // started and never healthy; the next deploy finished the work.
+        let entries = try fleet.history(manifest).filter { ($0["id"] as? Int ?? 0) > lastEntry }
+            .sorted { ($0["id"] as? Int ?? 0) < ($1["id"] as? Int ?? 0) }
+        #expect(entries.map { $0["command"] as? String } == ["deploy", "deploy"], "\(entries)")
+        let interrupted = try #require(entries.first)
+        #expect(interrupted["result"] as? String == "interrupted", "\(interrupted)")
+        #expect(["succeeded", "no-op"].contains(entries.last?["result"] as? String ?? ""), "\(entries)")
+        let steps = try fleet.history(manifest, entry: try #require(interrupted["id"] as? Int)).compactMap { $0["message"] as? String }
+        #expect(steps.contains("job-manage@h1: started"), "\(steps)")
+        #expect(!steps.contains { $0.hasPrefix("job-manage@h1: healthy") }, "\(steps)")
     }
 
     @Test("after a simulated reboot, deploy replaces nothing and ends with every instance healthy")
@@ -149,9 +187,9 @@ struct ControllerDeployTests {
         }
         #expect(victims.count > 14, "\(victims)")
         for victim in victims { kill(victim.pid, SIGKILL) }
-        let clock = ContinuousClock(), deadline = clock.now + .seconds(10)
-        while clock.now < deadline, victims.contains(where: { kill($0.pid, 0) == 0 }) {
-            try await Task.sleep(for: .milliseconds(50))
+        // Gone, or a zombie: `kill(pid, 0)` succeeds on one whose parent died with it.
+        try await Poll.until("every killed process to end", within: .seconds(30)) {
+            victims.allSatisfy { ProcessScan.hasEnded($0.pid) }
         }
         // The deploy's own rpc starts the agents again, which relaunch what should run. An
         // instance the agent has relaunched is waited for ("wait"); one still in its restart
@@ -166,21 +204,28 @@ struct ControllerDeployTests {
         }
     }
 
-    @Test("status --json shows a service killed out of band within one health interval")
+    @Test("status --json shows a service killed out of band, which its agent saw end within one health interval")
     func killedService() async throws {
         let manifest = try fleet.ensureBaseline()
         let row = try #require(try fleet.status(manifest)["job-analysis@h1"])
         let pid = try #require(row["pid"] as? Int)
         let restarts = row["restarts"] as? Int ?? 0
+        let killedAt = Date()
         kill(Int32(pid), SIGKILL)
-        let clock = ContinuousClock(), deadline = clock.now + .seconds(5)
-        var seen = false
-        while clock.now < deadline && !seen {
+        // Every status call is an ssh session of its own, whose time is not the agent's: poll with
+        // a bound for failure only, then read when the agent recorded the exit.
+        try await Poll.until("status to show job-analysis@h1 (pid \(pid)) killed", within: .seconds(60)) {
             let now = try fleet.status(manifest)["job-analysis@h1"]
-            seen = (now?["pid"] as? Int) != pid || (now?["restarts"] as? Int ?? 0) > restarts
+            return (now?["pid"] as? Int) != pid || (now?["restarts"] as? Int ?? 0) > restarts
                 || (now?["state"] as? String) != "running"
         }
-        #expect(seen, "status still showed pid \(pid) running after 5 s")
+        let status = try fleet.agentStatus(on: fleet.sandbox.hosts[0], services: ["job-analysis"])
+        let exit = try #require(status.services.first { $0.name == "job-analysis" }?.lastExit)
+        // An instance adopted from an earlier agent ends with its status unknown to this one.
+        #expect(!exit.requested && (exit.signal == SIGKILL || !exit.statusKnown), "\(exit)")
+        // Protocol dates have whole seconds: `at` is at most a second early.
+        let seen = exit.at.timeIntervalSince(killedAt)
+        #expect(seen > -1 && seen < 5, "the agent recorded the exit \(seen) s after the kill")
     }
 
     @Test("a lease held by another operator stops a deploy with a message naming the holder")

@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Testing
 import TestSupport
 
@@ -72,6 +73,55 @@ struct ControllerFleet {
 
     func pids(_ manifest: String) throws -> [String: Int] {
         try status(manifest).compactMapValues { $0["pid"] as? Int }
+    }
+
+    /// `history --json` entries (newest first), or `history --id ENTRY --json` steps.
+    func history(_ manifest: String, entry: Int? = nil) throws -> [[String: Any]] {
+        let result = try cli.run(["history", "-f", manifest, "--json"] + (entry.map { ["--id", String($0)] } ?? []))
+        guard result.succeeded else { throw SandboxError(message: "history failed (\(result.status)): \(result.stderr)") }
+        return try result.stdout.split(separator: "\n").map { line in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw SandboxError(message: "history --json printed a line that is not an object: \(line)")
+            }
+            return object
+        }
+    }
+
+    /// The status `host`'s agent reports, asked through `jobfleet-agent rpc` over OpenSSH.
+    func agentStatus(on host: SandboxHost, services: [String]? = nil) throws -> StatusResult {
+        let request = AgentRequest(id: "test-status", .status(StatusRequest(services: services)))
+        let agent = "\(host.bkHome)/.jobfleet/bin/jobfleet-agent rpc --home \(host.bkHome)"
+        let result = try sandbox.ssh(host, agent, input: String(decoding: try AgentProtocol.line(request), as: UTF8.self))
+        for line in result.stdout.split(separator: "\n") {
+            if let response = try? AgentProtocol.makeDecoder().decode(AgentResponse.self, from: Data(line.utf8)),
+               response.id == request.id, case .status(let status) = response.body {
+                return status
+            }
+        }
+        throw SandboxError(message: "no status from the agent on \(host.name): \(result.stdout)\(result.stderr)")
+    }
+
+    /// The file that holds the stand-in `service` on `host` in its start-up while it exists:
+    /// the shipped templates set `job.standin.hold-while-file` to it.
+    func holdFile(_ service: String, on host: SandboxHost) -> String {
+        "\(host.bkHome)/etc/job/\(service).hold"
+    }
+
+    /// The service's own log on `host`.
+    func serviceLog(_ service: String, on host: SandboxHost) -> String {
+        "\(host.bkHome)/logs/job/\(service)/\(service).log"
+    }
+
+    /// What `path` holds from byte `offset` on ("" when it does not exist).
+    static func text(_ path: String, from offset: UInt64 = 0) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd() else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func size(_ path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
 
     static func date(_ value: Any?) -> Date? {

@@ -128,7 +128,10 @@ final class SSHFleet {
         agent.standardError = FileHandle.nullDevice
         try agent.run()
         agents.append(agent)
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socket) { usleep(20_000) }
+        try Poll.until("ssh-agent to create \(socket)", within: .seconds(30), every: .milliseconds(20)) {
+            guard agent.isRunning else { throw SandboxError(message: "ssh-agent exited (\(agent.terminationStatus))") }
+            return FileManager.default.fileExists(atPath: socket)
+        }
         for key in keys {
             let added = try Command.run("ssh-add", ["-q", key], environment: ["SSH_AUTH_SOCK": socket])
             guard added.succeeded else { throw SandboxError(message: "ssh-add \(key): \(added.stderr)") }

@@ -24,6 +24,8 @@ final class Knobs {
     final boolean exitAtOnce;
     final int configAttempts;
     final int configRetryMs;
+    /** Start-up is held (health DOWN) while this file exists; null when the knob is unset or empty. */
+    final String holdWhileFile;
 
     private final Yaml config;
     private final Properties jar;
@@ -38,6 +40,7 @@ final class Knobs {
         exitAtOnce = flag("exit-at-once", false);
         configAttempts = number("config-attempts", 3, 1);
         configRetryMs = number("config-retry-ms", 1000, 0);
+        holdWhileFile = text("hold-while-file");
     }
 
     private static Properties jarProperties() {
@@ -82,6 +85,14 @@ final class Knobs {
             throw new BadKnob("knob " + name + " must be a whole number >= " + min + ", got '" + found[0]
                     + "' from " + found[1]);
         }
+    }
+
+    /** The trimmed value, or null when no layer sets it or it is empty (an explicit "off"). */
+    private String text(String name) {
+        String[] found = lookup(name);
+        if (found == null) return null;
+        String v = found[0].trim();
+        return v.isEmpty() ? null : v;
     }
 
     private boolean flag(String name, boolean fallback) throws BadKnob {

@@ -25,6 +25,8 @@ public final class StandIn {
     private static final String DEFAULT_LOG_DIR = "/data/bkee/logs/job";
     private static final String SPRING = "o.s.boot.SpringApplication";
     private static final String WEB = "o.s.b.w.embedded.tomcat.TomcatWebServer";
+    /** How often a held start-up looks for its hold-while-file. */
+    private static final long HOLD_POLL_NANOS = 100_000_000L;
 
     private final Identity id;
     private final SpringLog log;
@@ -126,10 +128,23 @@ public final class StandIn {
 
         long startupAt = T0 + knobs.startupSeconds * 1_000_000_000L;
         long crashAt = knobs.crashAfterSeconds > 0 ? T0 + knobs.crashAfterSeconds * 1_000_000_000L : Long.MAX_VALUE;
+        File hold = knobs.holdWhileFile == null ? null : new File(knobs.holdWhileFile);
+        boolean holding = false;
         boolean announced = false;
         while (true) {
             long now = System.nanoTime();
-            if (!announced && now - startupAt >= 0) {
+            if (!announced && hold != null) {
+                // Consulted only until health first turns UP: a running service ignores it.
+                boolean present = hold.exists();
+                if (present && !holding) {
+                    log.info(id.applicationLogger, "Start-up held while " + hold.getPath()
+                            + " exists (stand-in knob hold-while-file)");
+                } else if (!present && holding) {
+                    log.info(id.applicationLogger, "Start-up hold released: " + hold.getPath() + " is gone");
+                }
+                holding = present;
+            }
+            if (!announced && !holding && now - startupAt >= 0) {
                 announced = true;
                 if (stopping) {
                     // draining already: never claim UP again
@@ -151,7 +166,8 @@ public final class StandIn {
                         });
             }
             long next = Long.MAX_VALUE;
-            if (!announced) next = Math.min(next, startupAt - now);
+            if (!announced) next = Math.min(next, holding ? HOLD_POLL_NANOS : startupAt - now);
+            if (!announced && hold != null) next = Math.min(next, HOLD_POLL_NANOS);
             if (crashAt != Long.MAX_VALUE) next = Math.min(next, crashAt - now);
             try {
                 Thread.sleep(next == Long.MAX_VALUE ? 3_600_000L : Math.max(1L, next / 1_000_000L + 1));
