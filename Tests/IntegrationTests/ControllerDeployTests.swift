@@ -259,6 +259,27 @@ struct ControllerDeployTests {
         #expect(lines.allSatisfy { $0.contains("Started") })
     }
 
+    @Test("restart --rolling restarts one instance at a time, each healthy before the next is touched")
+    func rollingRestart() throws {
+        let manifest = try fleet.ensureBaseline()
+        let before = try fleet.pids(manifest)
+        let restart = try fleet.cli.run(["restart", "-f", manifest, "job-execute", "--rolling"])
+        #expect(restart.succeeded, "\(restart.stdout)\(restart.stderr)")
+        #expect(restart.stdout.contains("Restart succeeded: 3 restarted"), "\(restart.stdout)")
+        let lines = restart.stderr.split(separator: "\n").map(String.init)
+        let done = lines.indices.filter { lines[$0].contains(": restart done") }
+        let healthy = lines.indices.filter { lines[$0].contains(": healthy after") }
+        #expect(done.count == 3 && healthy.count == 3, "\(restart.stderr)")
+        for (next, previousHealthy) in zip(done.dropFirst(), healthy) {
+            #expect(previousHealthy < next, "an instance was restarted before the previous one was healthy:\n\(restart.stderr)")
+        }
+        let after = try fleet.pids(manifest)
+        for (instance, pid) in before {
+            if instance.hasPrefix("job-execute@") { #expect(after[instance] != pid, "\(instance) was not restarted") }
+            else { #expect(after[instance] == pid, "\(instance) was restarted") }
+        }
+    }
+
     @Test("rollback puts a service back on the release it ran before, instance by instance")
     func rollback() throws {
         let manifest = try fleet.ensureBaseline()
