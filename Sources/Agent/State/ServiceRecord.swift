@@ -16,8 +16,8 @@ struct StopRecord: Codable, Equatable {
     var since: Date
     /// When SIGKILL follows if the process still runs.
     var deadline: Date
-    /// `SIGTERM`, then `SIGKILL`.
-    var step: String
+    /// The step last taken: SIGTERM, then SIGKILL after the deadline.
+    var step: StopStep
     /// Start again once the process has exited (a restart).
     var thenStart: Bool
 }

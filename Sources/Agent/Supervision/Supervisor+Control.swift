@@ -163,10 +163,11 @@ extension Supervisor {
         }
         let now = Date()
         let seconds = max(timeout ?? record.spec.stopTimeoutSeconds, 0)
-        signal(process, SIGTERM)
+        let first = StopStep.terminate
+        signal(process, first.signal)
         state.services[name]?.stopping = StopRecord(since: now, deadline: now.addingTimeInterval(seconds),
-                                                   step: "SIGTERM", thenStart: thenStart)
-        log.info("stopping: SIGTERM", ["service.name": name, "pid": String(process.pid), "timeout.seconds": String(seconds)])
+                                                   step: first, thenStart: thenStart)
+        log.info("stopping: \(first.rawValue)", ["service.name": name, "pid": String(process.pid), "timeout.seconds": String(seconds)])
         dirty = true
     }
 

@@ -93,10 +93,10 @@ actor Supervisor {
                 }
             }
             guard let record = state.services[name] else { continue }
-            if let stop = record.stopping, let process = record.process, stop.step == "SIGTERM", now >= stop.deadline {
-                log.warning("still running after the stop timeout: SIGKILL", ["service.name": name, "pid": String(process.pid)])
-                signal(process, SIGKILL)
-                state.services[name]?.stopping?.step = "SIGKILL"
+            if let stop = record.stopping, let process = record.process, let next = stop.step.next, now >= stop.deadline {
+                log.warning("still running after the stop timeout: \(next.rawValue)", ["service.name": name, "pid": String(process.pid)])
+                signal(process, next.signal)
+                state.services[name]?.stopping?.step = next
                 dirty = true
             }
             if record.process == nil, let due = record.nextRestartAt, due <= now,
@@ -214,7 +214,7 @@ actor Supervisor {
         case nil: break
         }
         let stop = record.stopping
-        let exit = ExitRecord(at: now, code: code, signal: signalNumber, requested: stop != nil, stopStep: stop?.step,
+        let exit = ExitRecord(at: now, code: code, signal: signalNumber, requested: stop != nil, stopStep: stop?.step.rawValue,
                               statusKnown: outcome != nil, ranSeconds: ran)
         record.lastExit = exit
         record.process = nil
