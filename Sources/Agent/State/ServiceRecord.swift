@@ -59,7 +59,8 @@ struct PersistedState: Codable, Equatable {
     var format = 1
     /// Boot id when the state was written: pids from another boot mean nothing.
     var bootId: String?
-    var services: [String: ServiceRecord] = [:]
+    /// Saved as their records; a decoded machine has no child of this process and no probe.
+    var services: [String: ServiceMachine] = [:]
     var lease = LeaseBook()
     /// Per service, releases activated, oldest first (bounded): tells which is "previous".
     var activations: [String: [String]] = [:]
