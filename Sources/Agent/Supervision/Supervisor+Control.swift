@@ -78,10 +78,10 @@ extension Supervisor {
         return ControlResult(services: statuses(names, logLines: 20))
     }
 
-    /// Suspends until none of `names` has a stop in progress.
+    /// Suspends until none of `names` has a stop in progress, or the agent shuts down.
     private func waitForExit(_ names: [String]) async {
         for name in names {
-            while state.services[name]?.record.stopping != nil {
+            while !waitsEnded && state.services[name]?.record.stopping != nil {
                 await withCheckedContinuation { continuation in
                     stopWaiters[name, default: []].append(continuation)
                 }

@@ -26,6 +26,9 @@ actor Supervisor {
     var cpuSamples: [Int32: (ticks: UInt64, at: Double)] = [:]
     /// Callers of a waiting stop, resumed when the service's process has exited.
     var stopWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// Set when the agent shuts down: waiting stops answer at once (the next agent carries
+    /// their stop sequence on).
+    var waitsEnded = false
     var lastConsoleCheck = 0.0
     var java: JavaVersion.Result?
     /// SHA-256 of this process's own executable, for hello.
@@ -99,6 +102,15 @@ actor Supervisor {
         } catch {
             log.error("cannot save the agent state; will retry", ["error": String(describing: error)])
         }
+    }
+
+    /// Answers every waiting stop now and lets none wait from here on, for shutdown.
+    func endWaits() {
+        waitsEnded = true
+        for waiters in stopWaiters.values {
+            for waiter in waiters { waiter.resume() }
+        }
+        stopWaiters = [:]
     }
 
     /// Saves now and drops pending timers, for shutdown. Services keep running.
