@@ -2,7 +2,7 @@
 struct SupervisorTicker {
     let supervisor: Supervisor
     /// Each tick costs a few system calls per service.
-    var interval: Duration = .milliseconds(500)
+    var interval: Duration = .seconds(Supervisor.tickInterval)
 
     func run() async {
         while !Task.isCancelled {

@@ -38,17 +38,18 @@ extension Supervisor {
         case .probe(let pid, let check):
             startProbe(name, pid: pid, check: check)
         case .scheduleProbe(let seconds):
-            probeTimers[name]?.cancel()
-            probeTimers[name] = after(seconds) { $0.feed(name, .probeDue) }
+            probeDue[name] = Monotonic.now + seconds
+            if seconds < Self.tickInterval { wake(name, after: seconds) }
         case .scheduleTimer(let date):
-            timers[name]?.cancel()
-            timers[name] = after(date.timeIntervalSinceNow) { $0.feed(name, .timerFired(at: Date())) }
+            timerDue[name] = date
+            let seconds = date.timeIntervalSinceNow
+            if seconds < Self.tickInterval { wake(name, after: seconds) }
         case .persist:
             dirty = true
         case .forget:
             state.services[name] = nil
-            timers.removeValue(forKey: name)?.cancel()
-            probeTimers.removeValue(forKey: name)?.cancel()
+            timerDue[name] = nil
+            probeDue[name] = nil
             dirty = true
         case .report(let report):
             return record(report, for: name)
@@ -56,14 +57,26 @@ extension Supervisor {
         return nil
     }
 
-    /// Runs `body` on this actor after `seconds` (at once when not positive), unless cancelled.
-    private func after(_ seconds: Double, _ body: @escaping @Sendable (isolated Supervisor) -> Void) -> Task<Void, Never> {
+    /// Feeds the service's timer and probe timer to its machine if they are due. The tick
+    /// calls it for every service; a delay shorter than a tick gets a wake-up of its own.
+    func fireDue(_ name: String) {
+        if let due = timerDue[name], Date() >= due {
+            timerDue[name] = nil
+            feed(name, .timerFired(at: Date()))
+        }
+        // Within 10 ms: a wake-up may come a little early on the monotonic clock.
+        if let due = probeDue[name], Monotonic.now + 0.01 >= due {
+            probeDue[name] = nil
+            feed(name, .probeDue)
+        }
+    }
+
+    /// Looks at the service's timers after `seconds`; a wake-up that finds nothing due (the
+    /// timer was set again or dropped since) does nothing.
+    private func wake(_ name: String, after seconds: Double) {
         Task {
-            if seconds > 0 {
-                guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }
-            }
-            guard !Task.isCancelled else { return }
-            body(self)
+            if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) }
+            self.fireDue(name)
         }
     }
 

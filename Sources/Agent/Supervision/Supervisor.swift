@@ -8,7 +8,8 @@ import Glibc
 /// spawns, signals, probes, timers, saving the state.
 ///
 /// One actor holds all mutable state; blocking work (probes, log reads, `java -version`) runs
-/// on plain threads and reports back. A periodic ``tick()`` notices processes that ended.
+/// on plain threads and reports back. A periodic ``tick()`` notices processes that ended and
+/// fires the timers the machines set.
 actor Supervisor {
     let paths: AgentPaths
     let log: AgentLog
@@ -18,10 +19,13 @@ actor Supervisor {
     var state: PersistedState
     /// Unsaved changes to `state`.
     var dirty = false
-    /// Per service, the pending timer of its machine and its pending probe timer; setting one
-    /// cancels the one it replaces.
-    var timers: [String: Task<Void, Never>] = [:]
-    var probeTimers: [String: Task<Void, Never>] = [:]
+    /// How often the tick runs. Timers due later than this are fired by the tick; sooner ones
+    /// (first probes, short backoffs) get a wake-up of their own.
+    static let tickInterval = 0.5
+    /// Per service, when its machine's timer is due (wall clock, as the machine set it) and
+    /// when its next probe is (monotonic seconds). Setting one replaces the previous.
+    var timerDue: [String: Date] = [:]
+    var probeDue: [String: Double] = [:]
     /// Last CPU sample per pid, for CPU percent between two status calls.
     var cpuSamples: [Int32: (ticks: UInt64, at: Double)] = [:]
     /// Callers of a waiting stop, resumed when the service's process has exited.
@@ -63,16 +67,18 @@ actor Supervisor {
     // MARK: The periodic tick
 
     /// Notices exits (reaping our own children, watching adopted processes through /proc),
-    /// keeps console logs capped and saves changes.
+    /// fires due timers, keeps console logs capped and saves changes.
     func tick() {
         let now = Date()
         for name in state.services.keys.sorted() {
-            guard let machine = state.services[name], let process = machine.record.process else { continue }
-            if machine.ownChild {
-                if let outcome = Spawner.reap(process.pid) { processEnded(name, process, outcome: outcome, at: now) }
-            } else if !isAlive(process) {
-                processEnded(name, process, outcome: nil, at: now)
+            if let machine = state.services[name], let process = machine.record.process {
+                if machine.ownChild {
+                    if let outcome = Spawner.reap(process.pid) { processEnded(name, process, outcome: outcome, at: now) }
+                } else if !isAlive(process) {
+                    processEnded(name, process, outcome: nil, at: now)
+                }
             }
+            fireDue(name)
         }
         let monotonic = Monotonic.now
         if monotonic - lastConsoleCheck >= 30 {
@@ -115,10 +121,8 @@ actor Supervisor {
 
     /// Saves now and drops pending timers, for shutdown. Services keep running.
     func shutdown() {
-        for task in timers.values { task.cancel() }
-        for task in probeTimers.values { task.cancel() }
-        timers = [:]
-        probeTimers = [:]
+        timerDue = [:]
+        probeDue = [:]
         dirty = true
         persist()
     }
