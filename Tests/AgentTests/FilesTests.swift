@@ -15,7 +15,7 @@ struct FilesTests {
                                                      health: HealthCheckSpec(probe: .tcp(host: "127.0.0.1", port: 10500))))
         record.process = ProcessRecord(pid: 42, startTicks: 99, startedAt: Date(timeIntervalSince1970: 1000), release: "abc")
         record.restarts = 2
-        state.services["job-config"] = record
+        state.services["job-config"] = ServiceMachine(record: record)
         state.bootId = "boot"
         try store.save(state)
         #expect(try store.load() == state)

@@ -1,19 +1,16 @@
 import CAgentSupport
-import Dispatch
 import Shared
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// `jobfleet-agent serve`: takes the BK_HOME lock, loads the state, re-adopts or starts the
-/// services, serves the socket and ticks the supervisor until SIGTERM. A SIGTERM stops the
-/// agent only: the services run on in their own sessions and the next agent adopts them.
+/// services, then runs the socket server, the supervisor's ticker and the wait for SIGTERM or
+/// SIGINT as child tasks. Shutdown stops accepting, answers what was asked, saves the state,
+/// removes the socket and the pid file, and returns. It stops the agent only: the services
+/// run on in their own sessions and the next agent adopts them.
 enum AgentDaemon {
-    /// How often the supervisor looks at its services. Exits are noticed within this delay;
-    /// each tick costs a few system calls per service.
-    static let tickInterval: Duration = .milliseconds(500)
-
-    static func run(home: String) async throws -> Never {
+    static func run(home: String) async throws {
         let paths = AgentPaths(home: home)
         guard FileIO.isDirectory(paths.home) else {
             throw LockError(message: "BK_HOME \(paths.home) is not a directory: create it or pass the right --home")
@@ -22,6 +19,7 @@ enum AgentDaemon {
         chmod(paths.agentDir, 0o700)
         try FileIO.makeDirectories(paths.scratch, mode: 0o700)
         let lock = try InstanceLock.acquire(paths.pidFile)
+        defer { lock.release() }
         // Probes run on short-lived threads; without a cap glibc gives busy threads their own
         // malloc arenas, which keep freed pages resident. Two arenas hold the footprint down.
         jf_limit_malloc_arenas(2)
@@ -40,28 +38,27 @@ enum AgentDaemon {
         await supervisor.bootstrap()
 
         let listener = try UnixSocket.listen(at: paths.socket)
-        RPCServer(listener: listener, handler: RequestHandler(supervisor: supervisor, log: log)).start()
-
-        let signals = [SIGTERM, SIGINT].map { number in
-            Glibc.signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                Task {
-                    log.info("signal received: stopping the agent, services keep running", ["signal": String(number)])
-                    await supervisor.shutdown()
-                    unlink(paths.socket)
-                    lock.release()
-                    exit(0)
-                }
-            }
-            source.resume()
-            return source
-        }
+        defer { unlink(paths.socket) }
+        let server = RPCServer(listener: listener, handler: RequestHandler(supervisor: supervisor, log: log))
         log.info("serving", ["socket": paths.socket])
-        while true {
-            await supervisor.tick()
-            try? await Task.sleep(for: tickInterval)
-            withExtendedLifetime(signals) {}
+        await serve(server, supervisor: supervisor, log: log)
+        await supervisor.shutdown()
+        log.info("agent stopped")
+    }
+
+    /// Serves and ticks until a shutdown signal, then stops in order: the server first, so
+    /// the ticker still notices the exits that answers in flight wait for; the ticker last.
+    static func serve(_ server: RPCServer, supervisor: Supervisor, log: AgentLog) async {
+        await withDiscardingTaskGroup { ticking in
+            ticking.addTask { await SupervisorTicker(supervisor: supervisor).run() }
+            await withDiscardingTaskGroup { serving in
+                serving.addTask { await server.run() }
+                let signal = await ShutdownSignal.next().map { String($0) } ?? "none"
+                log.info("shutting down: no new requests; services keep running", ["signal": signal])
+                server.stop()
+                await supervisor.endWaits()
+            }
+            ticking.cancelAll()
         }
     }
 }

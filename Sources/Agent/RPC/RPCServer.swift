@@ -5,33 +5,81 @@ import Glibc
 #endif
 
 /// Serves the Unix socket: one thread accepts, one thread per connection reads lines, and
-/// each request runs as its own task, so a slow `stop` does not hold up a `status` sent
-/// after it on the same connection. Responses are written whole, one at a time.
+/// each request is answered by its own child task, so a slow `stop` does not hold up a
+/// `status` sent after it on the same connection. Responses are written whole, one at a time.
+///
+/// ``stop()`` ends it in order: no new connections, no more reading, and ``run()`` returns
+/// once every request already read has been answered.
 final class RPCServer: Sendable {
     private let listener: Int32
     private let handler: RequestHandler
+    private let requests: AsyncStream<Request>
+    private let incoming: AsyncStream<Request>.Continuation
+    /// Connections still being read, and whether the server is stopping.
+    private let state = Locked((reading: Set<Int32>(), stopping: false))
+
+    /// One request line and the connection that answers it.
+    private struct Request: Sendable {
+        let connection: Connection
+        let line: [UInt8]
+    }
 
     init(listener: Int32, handler: RequestHandler) {
         self.listener = listener
         self.handler = handler
+        (requests, incoming) = AsyncStream.makeStream(of: Request.self)
     }
 
-    /// Starts accepting in the background.
-    func start() {
+    /// Serves until ``stop()``, then returns once the requests read before it are answered.
+    func run() async {
         Threads.detach { [self] in acceptLoop() }
+        await withDiscardingTaskGroup { group in
+            for await request in requests {
+                group.addTask { [handler] in
+                    request.connection.send(await handler.handle(request.line))
+                    request.connection.end()
+                }
+            }
+        }
+    }
+
+    /// Stops accepting and reading; requests already read are still answered.
+    func stop() {
+        let first = state.withLock { state in
+            guard !state.stopping else { return false }
+            state.stopping = true
+            // Under the lock: a reader closes its socket only after leaving `reading`, so
+            // these descriptors are still the connections' own.
+            for fd in state.reading { shutdown(fd, Int32(SHUT_RD)) }
+            return true
+        }
+        guard first else { return }
+        // On Linux this wakes a thread blocked in accept() (EINVAL); close() would not.
+        shutdown(listener, Int32(SHUT_RDWR))
+        incoming.finish()
     }
 
     private func acceptLoop() {
         while true {
             let fd = jf_accept_cloexec(listener)
             if fd < 0 {
-                if errno == EBADF || errno == EINVAL { return }
+                if errno == EBADF || errno == EINVAL { break }
                 // EMFILE and friends: back off instead of spinning.
                 if errno != EINTR && errno != ECONNABORTED { usleep(100_000) }
                 continue
             }
+            let accepted = state.withLock { state in
+                guard !state.stopping else { return false }
+                state.reading.insert(fd)
+                return true
+            }
+            guard accepted else {
+                close(fd)
+                break
+            }
             Threads.detach { [self] in serve(Connection(fd: fd)) }
         }
+        close(listener)
     }
 
     private func serve(_ connection: Connection) {
@@ -44,64 +92,13 @@ final class RPCServer: Sendable {
             case .line(let bytes):
                 if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
                 connection.begin()
-                let handler = handler
-                Task {
-                    connection.send(await handler.handle(bytes))
+                if case .terminated = incoming.yield(Request(connection: connection, line: bytes)) {
+                    // Shutting down: nobody will answer it.
                     connection.end()
                 }
             }
         }
+        _ = state.withLock { $0.reading.remove(connection.fd) }
         connection.finishReading()
-    }
-}
-
-/// One client connection: serialises writes and closes the socket once reading is over and
-/// every request in flight has been answered.
-final class Connection: Sendable {
-    let fd: Int32
-    private let state = Locked((inFlight: 0, reading: true, closed: false))
-
-    init(fd: Int32) { self.fd = fd }
-
-    func begin() { state.withLock { $0.inFlight += 1 } }
-
-    func end() {
-        state.withLock {
-            $0.inFlight -= 1
-            closeIfDone(&$0)
-        }
-    }
-
-    func finishReading() {
-        state.withLock {
-            $0.reading = false
-            closeIfDone(&$0)
-        }
-    }
-
-    /// Writes one response line; a client that went away is ignored.
-    func send(_ response: AgentResponse) {
-        guard let bytes = try? AgentProtocol.line(response) else { return }
-        state.withLock { state in
-            guard !state.closed else { return }
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                    if sent < 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
-                    offset += sent
-                }
-            }
-        }
-    }
-
-    private func closeIfDone(_ state: inout (inFlight: Int, reading: Bool, closed: Bool)) {
-        if !state.reading && state.inFlight == 0 && !state.closed {
-            state.closed = true
-            close(fd)
-        }
     }
 }

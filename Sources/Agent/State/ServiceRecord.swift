@@ -16,8 +16,8 @@ struct StopRecord: Codable, Equatable {
     var since: Date
     /// When SIGKILL follows if the process still runs.
     var deadline: Date
-    /// `SIGTERM`, then `SIGKILL`.
-    var step: String
+    /// The step last taken: SIGTERM, then SIGKILL after the deadline.
+    var step: StopStep
     /// Start again once the process has exited (a restart).
     var thenStart: Bool
 }
@@ -59,7 +59,8 @@ struct PersistedState: Codable, Equatable {
     var format = 1
     /// Boot id when the state was written: pids from another boot mean nothing.
     var bootId: String?
-    var services: [String: ServiceRecord] = [:]
+    /// Saved as their records; a decoded machine has no child of this process and no probe.
+    var services: [String: ServiceMachine] = [:]
     var lease = LeaseBook()
     /// Per service, releases activated, oldest first (bounded): tells which is "previous".
     var activations: [String: [String]] = [:]

@@ -1,8 +1,5 @@
 import FoundationEssentials
 import Shared
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension Supervisor {
     /// Replaces the desired set. Starts what should run and does not; stops what should not
@@ -20,33 +17,19 @@ extension Supervisor {
         for spec in request.services {
             let name = spec.name
             var kind = ServiceChange.Kind.added
-            if var record = state.services[name] {
-                kind = record.spec == spec ? .unchanged : .updated
-                if record.spec.runDefinition != spec.runDefinition {
-                    // A new definition is a new attempt: earlier crashes say nothing about it.
-                    record.failedReason = nil
-                    record.failures.reset()
-                }
-                record.spec = spec
-                record.pendingRemoval = false
-                state.services[name] = record
+            if let machine = state.services[name] {
+                kind = machine.record.spec == spec ? .unchanged : .updated
             } else {
-                state.services[name] = ServiceRecord(spec: spec)
+                state.services[name] = ServiceMachine(spec: spec)
             }
-            changes.append(ServiceChange(service: name, change: kind, action: converge(name)))
+            let outcome = feed(name, .applied(spec, at: Date()))
+            changes.append(ServiceChange(service: name, change: kind, action: outcome.applyAction))
         }
         if request.prune {
             for name in state.services.keys.sorted() where !seen.contains(name) {
-                state.services[name]?.spec.desired = .stopped
-                state.services[name]?.pendingRemoval = true
-                state.services[name]?.nextRestartAt = nil
-                if state.services[name]?.process == nil {
-                    state.services[name] = nil
-                    changes.append(ServiceChange(service: name, change: .removed, action: .none))
-                } else {
-                    beginStop(name, timeout: nil, thenStart: false)
-                    changes.append(ServiceChange(service: name, change: .removed, action: .stopping))
-                }
+                let outcome = feed(name, .pruned(at: Date()))
+                changes.append(ServiceChange(service: name, change: .removed,
+                                             action: outcome.actions.contains(.forget) ? .none : .stopping))
             }
         }
         dirty = true
@@ -55,42 +38,12 @@ extension Supervisor {
         return ApplyResult(changes: changes, services: statuses(nil, logLines: 0))
     }
 
-    /// Brings one service toward its desired state after an apply.
-    private func converge(_ name: String) -> ServiceChange.Action {
-        guard let record = state.services[name] else { return .none }
-        switch (record.spec.desired, record.state) {
-        case (.running, .stopped):
-            do {
-                try launch(name, countAsRestart: false)
-                return .started
-            } catch {
-                return .startFailed
-            }
-        case (.running, .running):
-            return record.runningSpec == record.spec.runDefinition ? .none : .restartNeeded
-        case (.stopped, .running):
-            beginStop(name, timeout: nil, thenStart: false)
-            return .stopping
-        case (.stopped, .backoff), (.stopped, .failed):
-            state.services[name]?.nextRestartAt = nil
-            return .none
-        default:
-            return .none
-        }
-    }
-
     /// Starts services; clears `failed` and the failure history (the operator asked).
     func start(_ request: ControlRequest) throws(AgentFailure) -> ControlResult {
         let names = try known(request.services)
         var firstFailure: AgentFailure?
         for name in names {
-            wantRunning(name)
-            guard let record = state.services[name] else { continue }
-            if record.stopping != nil {
-                state.services[name]?.stopping?.thenStart = true
-            } else if record.process == nil {
-                firstFailure = firstFailure ?? launchReporting(name)
-            }
+            firstFailure = firstFailure ?? feed(name, .startRequested).spawnFailure
         }
         dirty = true
         persist()
@@ -102,10 +55,7 @@ extension Supervisor {
     func stop(_ request: ControlRequest) async throws(AgentFailure) -> ControlResult {
         let names = try known(request.services)
         for name in names {
-            state.services[name]?.spec.desired = .stopped
-            state.services[name]?.nextRestartAt = nil
-            state.services[name]?.failedReason = nil
-            beginStop(name, timeout: request.stopTimeoutSeconds, thenStart: false)
+            feed(name, .stopRequested(timeoutSeconds: request.stopTimeoutSeconds, at: Date()))
         }
         dirty = true
         persist()
@@ -118,12 +68,8 @@ extension Supervisor {
         let names = try known(request.services)
         var firstFailure: AgentFailure?
         for name in names {
-            wantRunning(name)
-            if state.services[name]?.process != nil {
-                beginStop(name, timeout: request.stopTimeoutSeconds, thenStart: true)
-            } else {
-                firstFailure = firstFailure ?? launchReporting(name)
-            }
+            let outcome = feed(name, .restartRequested(timeoutSeconds: request.stopTimeoutSeconds, at: Date()))
+            firstFailure = firstFailure ?? outcome.spawnFailure
         }
         dirty = true
         persist()
@@ -132,48 +78,10 @@ extension Supervisor {
         return ControlResult(services: statuses(names, logLines: 20))
     }
 
-    /// An operator's start or restart: desired running, and a clean slate (no `failed`, no
-    /// failure history, no pending backoff).
-    private func wantRunning(_ name: String) {
-        state.services[name]?.spec.desired = .running
-        state.services[name]?.failedReason = nil
-        state.services[name]?.failures.reset()
-        state.services[name]?.nextRestartAt = nil
-    }
-
-    /// Launches now; returns the failure to report instead of throwing, so the other services
-    /// of the same request are still started.
-    private func launchReporting(_ name: String) -> AgentFailure? {
-        do {
-            try launch(name, countAsRestart: false)
-            return nil
-        } catch let failure as AgentFailure {
-            return failure
-        } catch {
-            return AgentFailure(.spawnFailed, String(describing: error), service: name)
-        }
-    }
-
-    /// First step of a stop: SIGTERM now, SIGKILL from ``tick()`` after the timeout.
-    func beginStop(_ name: String, timeout: Double?, thenStart: Bool) {
-        guard let record = state.services[name], let process = record.process else { return }
-        if record.stopping != nil {
-            state.services[name]?.stopping?.thenStart = thenStart
-            return
-        }
-        let now = Date()
-        let seconds = max(timeout ?? record.spec.stopTimeoutSeconds, 0)
-        signal(process, SIGTERM)
-        state.services[name]?.stopping = StopRecord(since: now, deadline: now.addingTimeInterval(seconds),
-                                                   step: "SIGTERM", thenStart: thenStart)
-        log.info("stopping: SIGTERM", ["service.name": name, "pid": String(process.pid), "timeout.seconds": String(seconds)])
-        dirty = true
-    }
-
-    /// Suspends until none of `names` has a stop in progress.
+    /// Suspends until none of `names` has a stop in progress, or the agent shuts down.
     private func waitForExit(_ names: [String]) async {
         for name in names {
-            while state.services[name]?.stopping != nil {
+            while !waitsEnded && state.services[name]?.record.stopping != nil {
                 await withCheckedContinuation { continuation in
                     stopWaiters[name, default: []].append(continuation)
                 }
@@ -193,5 +101,15 @@ extension Supervisor {
             }
         }
         return names
+    }
+}
+
+extension Supervisor.Outcome {
+    /// What an apply did to one service, in the protocol's words.
+    var applyAction: ServiceChange.Action {
+        if actions.contains(.spawn(.start)) { return spawnFailure == nil ? .started : .startFailed }
+        if actions.contains(.signal(.terminate)) { return .stopping }
+        if actions.contains(.report(.restartNeeded)) { return .restartNeeded }
+        return .none
     }
 }

@@ -29,11 +29,12 @@ extension Supervisor {
         return wanted.compactMap { name in state.services[name].map { serviceStatus(name, $0, logLines: logLines) } }
     }
 
-    private func serviceStatus(_ name: String, _ record: ServiceRecord, logLines: Int) -> ServiceStatus {
+    private func serviceStatus(_ name: String, _ machine: ServiceMachine, logLines: Int) -> ServiceStatus {
         let now = Date()
+        let record = machine.record
         var status = ServiceStatus(name: name, desired: record.spec.desired, state: record.state, restarts: record.restarts,
                                    specCurrent: record.runningSpec == nil || record.runningSpec == record.spec.runDefinition,
-                                   adopted: record.process.map { !children.contains($0.pid) } ?? false,
+                                   adopted: machine.adopted,
                                    health: record.spec.health == nil ? HealthStatus(state: .none) : record.health.status)
         status.lastExit = record.lastExit
         status.desiredRelease = record.spec.release
@@ -77,7 +78,7 @@ extension Supervisor {
 
     /// The service's own log: the spec's `logFile`, else the bk-job default.
     func serviceLogPath(_ name: String) -> String {
-        state.services[name]?.spec.logFile ?? paths.defaultServiceLog(name)
+        state.services[name]?.record.spec.logFile ?? paths.defaultServiceLog(name)
     }
 
     /// Host facts and the agent's own digest; runs `java -version` and hashes the executable
