@@ -22,6 +22,13 @@ struct ControllerDeployTests {
             #expect(row["health"] as? String == "healthy", "\(instance): \(row)")
             #expect(row["release"] as? String == row["target_release"] as? String, "\(instance)")
         }
+        // Milliseconds, so that a start in the same second as job-config's health keeps its order
+        // (times cut to whole seconds would all end in .000Z).
+        for key in ["started_at", "healthy_since"] {
+            let times = rows.values.compactMap { $0[key] as? String }
+            #expect(times.count == rows.count && times.allSatisfy { $0.contains(/\.\d{3}Z$/) }, "\(key): \(times)")
+            #expect(times.contains { !$0.hasSuffix(".000Z") }, "\(key) in whole seconds only: \(times)")
+        }
         let configHealthy = try #require(ControllerFleet.date(rows["job-config@h1"]?["healthy_since"]))
         for (instance, row) in rows where !instance.hasPrefix("job-config@") {
             let started = try #require(ControllerFleet.date(row["started_at"]), "\(instance) has no started_at")
@@ -223,9 +230,9 @@ struct ControllerDeployTests {
         let exit = try #require(status.services.first { $0.name == "job-analysis" }?.lastExit)
         // An instance adopted from an earlier agent ends with its status unknown to this one.
         #expect(!exit.requested && (exit.signal == SIGKILL || !exit.statusKnown), "\(exit)")
-        // Protocol dates have whole seconds: `at` is at most a second early.
+        // Protocol times carry milliseconds: `at` is never before the kill.
         let seen = exit.at.timeIntervalSince(killedAt)
-        #expect(seen > -1 && seen < 5, "the agent recorded the exit \(seen) s after the kill")
+        #expect(seen > -0.05 && seen < 5, "the agent recorded the exit \(seen) s after the kill")
     }
 
     @Test("a lease held by another operator stops a deploy with a message naming the holder")

@@ -13,6 +13,28 @@ struct AgentProtocolTests {
         try AgentProtocol.makeDecoder().decode(AgentRequest.self, from: Data(json.utf8))
     }
 
+    @Test("times travel with milliseconds, and whole-second times from older agents still read")
+    func millisecondTimes() throws {
+        let since = Date(timeIntervalSince1970: 1_764_806_400.123)
+        let data = try AgentProtocol.makeEncoder().encode(HealthStatus(state: .healthy, since: since))
+        #expect(String(decoding: data, as: UTF8.self).contains("\"since\":\"2025-12-04T00:00:00.123Z\""))
+        let decoded = try AgentProtocol.makeDecoder().decode(HealthStatus.self, from: data)
+        #expect(abs((decoded.since?.timeIntervalSince1970 ?? 0) - 1_764_806_400.123) < 0.0005)
+        let old = try AgentProtocol.makeDecoder().decode(HealthStatus.self,
+                                                        from: Data(#"{"state":"healthy","since":"2025-12-04T00:00:05Z"}"#.utf8))
+        #expect(old.since == Date(timeIntervalSince1970: 1_764_806_405))
+    }
+
+    @Test("a time read back is written as the same text, whatever its sub-millisecond part was", arguments: [
+        1_764_806_400.1234567, 1_764_806_400.9995, 1_764_806_400.0, 1_764_806_400.123,
+    ])
+    func stableTimes(seconds: Double) throws {
+        let text = AgentProtocol.formatTime(Date(timeIntervalSince1970: seconds))
+        let again = try #require(AgentProtocol.parseTime(text))
+        #expect(AgentProtocol.formatTime(again) == text)
+        #expect(abs(again.timeIntervalSince1970 - seconds) <= 0.0005)
+    }
+
     @Test("every request carries v, id, method and params on the wire")
     func requestShape() throws {
         let request = AgentRequest(id: "7", .stop(ControlRequest(services: ["job-manage"], stopTimeoutSeconds: 5)), fence: 3)
