@@ -141,7 +141,10 @@ final class AgentTestClient {
     private var buffer = Data()
     private var counter = 0
 
+    private let home: String
+
     init(binary: String, home: String) throws {
+        self.home = home
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["rpc", "--home", home]
         process.standardInput = input
@@ -159,6 +162,14 @@ final class AgentTestClient {
         return try sendRaw(String(decoding: try AgentProtocol.line(request), as: UTF8.self))
     }
 
+    /// The end of the agent's log and of its daemon's own output, for a failure message.
+    private func agentOutput() -> String {
+        ["agent.log", "serve.out"].map { name in
+            let text = (try? String(contentsOfFile: "\(home)/.jobfleet/\(name)", encoding: .utf8)) ?? "(none)"
+            return "--- \(name):\n" + text.split(separator: "\n").suffix(30).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
     /// Sends any text as a line and returns the next response.
     func sendRaw(_ line: String) throws -> AgentResponse {
         input.fileHandleForWriting.write(Data((line.hasSuffix("\n") ? line : line + "\n").utf8))
@@ -169,7 +180,7 @@ final class AgentTestClient {
                 return try AgentProtocol.makeDecoder().decode(AgentResponse.self, from: line)
             }
             let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw SandboxError(message: "jobfleet-agent rpc closed the stream") }
+            if chunk.isEmpty { throw SandboxError(message: "jobfleet-agent rpc closed the stream\n\(agentOutput())") }
             buffer.append(chunk)
         }
     }
