@@ -18,6 +18,7 @@ struct FleetManifestTests {
         release:
           dir: ./bk-job-3.9.0
           env: ./job.env
+          secret_keys: [BK_JOB_ESB_SIGN]
         catalog: deploy/bk-job/catalog.yaml
         services:
           job-config: [job-1]
@@ -39,6 +40,7 @@ struct FleetManifestTests {
         #expect(manifest.ssh.identities == ["/keys/id_ed25519"])
         #expect(manifest.release?.dir == "/etc/fleet/bk-job-3.9.0")
         #expect(manifest.release?.env == "/etc/fleet/job.env")
+        #expect(manifest.release?.secretKeys == ["BK_JOB_ESB_SIGN"])
         #expect(manifest.catalogPath == "/etc/fleet/deploy/bk-job/catalog.yaml")
         #expect(manifest.hosts(of: "job-execute").map(\.name) == ["job-1", "job-2"])
     }
@@ -86,6 +88,9 @@ struct FleetManifestTests {
         Case(label: "hosts is a mapping", yaml: "name: x\nhosts:\n  a: 1.2.3.4\n", line: 3, fragments: ["hosts", "must be a list"]),
         Case(label: "duplicate key", yaml: "name: x\nname: y\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
              line: 2, fragments: ["name"]),
+        Case(label: "secret key not an env key",
+             yaml: "name: x\nhosts:\n  - {name: a, address: 1.2.3.4}\nrelease:\n  dir: /r\n  secret_keys: [ok_no]\n",
+             line: 6, fragments: ["release.secret_keys", "'ok_no'"]),
         Case(label: "invalid login name", yaml: "name: x\nssh:\n  user: 'root; id'\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
              line: 3, fragments: ["ssh.user"]),
     ]

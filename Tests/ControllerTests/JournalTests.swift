@@ -29,6 +29,22 @@ struct JournalTests {
         #expect(steps[0].seconds == 3.1)
     }
 
+    @Test("messages, summaries and arguments are stored with their secrets hidden")
+    func masksSecrets() throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("jobfleet-journal-\(UUID().uuidString)/journal.sqlite").path
+        let journal = try Journal(path: path, mask: SecretMask(env: ["DB_PASSWORD": "pl4nted-secret"]))
+        let entry = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy",
+                                      arguments: ["--note", "pl4nted-secret"])
+        journal.step(entry, host: "h1", service: "job-manage", kind: "failed",
+                     message: "log: connect mongodb://job:m0ngo-pass@db/x failed with pl4nted-secret", ok: false)
+        journal.finish(entry, result: "failed", summary: "pl4nted-secret")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.range(of: Data("pl4nted-secret".utf8)) == nil)
+        #expect(bytes.range(of: Data("m0ngo-pass".utf8)) == nil)
+        #expect(try journal.steps(of: entry).first?.message == "log: connect mongodb://job:******@db/x failed with ******")
+    }
+
     @Test("an entry left running by a dead controller is marked interrupted by the next one")
     func interrupted() throws {
         let journal = try temporaryJournal()

@@ -50,10 +50,39 @@ struct RenderingTests {
         #expect(error.description == "application-manage.yml:3: OTHER_KEY: has no value: add OTHER_KEY=… to the env file")
     }
 
-    @Test("secrets are redacted, longest first")
-    func redacts() {
-        let text = Secrets.redact("user=admin password=hunter22 token=hunter2",
-                                  values: ["X_PASSWORD": "hunter22", "API_TOKEN": "hunter2", "USER": "admin"])
-        #expect(text == "user=admin password=****** token=******")
+    @Test("secret values are hidden wherever they appear, longest first")
+    func masksValues() {
+        let mask = SecretMask(env: ["X_PASSWORD": "hunter22", "API_TOKEN": "hunter2", "USER": "admin"])
+        #expect(mask("user=admin password=hunter22 token=hunter2 again hunter2") ==
+                "user=admin password=****** token=****** again ******")
+    }
+
+    @Test("keys named SECURE, PRIVATE, AUTH, ending in _KEY, or listed in the manifest are secrets", arguments: [
+        ("BK_JOB_TRACE_REPORT_SECURE_KEY", true), ("BK_JOB_SECURITY_PRIVATE_KEY_BASE64", true),
+        ("BK_PAAS_APP_SECRET", true), ("BK_IAM_AUTH_CODE", true), ("BK_JOB_ENCRYPT_KEY", true),
+        ("BK_JOB_SECURITY_PASSWORD", true), ("BK_JOB_MANAGE_SERVER_PORT", false), ("BK_JOB_KEYSTORE_PATH", false),
+        ("BK_JOB_ESB_SIGN", false),
+    ])
+    func secretKeys(key: String, secret: Bool) {
+        #expect(Secrets.isSecret(key) == secret)
+        #expect(Secrets.isSecret("BK_JOB_ESB_SIGN", extra: ["BK_JOB_ESB_SIGN"]))
+    }
+
+    @Test("a URL's password is hidden in any value and any text; the rest of the URL stays")
+    func masksURLPasswords() {
+        let mask = SecretMask(env: ["BK_JOB_MONGODB_URI": "mongodb://job:Mongo-pass9@10.0.0.5:27017/joblog?authSource=admin"])
+        #expect(mask.values == ["Mongo-pass9"])
+        #expect(mask("uri: mongodb://job:Mongo-pass9@10.0.0.5:27017/joblog") == "uri: mongodb://job:******@10.0.0.5:27017/joblog")
+        // The bare password elsewhere, and a URL the env never held.
+        #expect(mask("password is Mongo-pass9") == "password is ******")
+        #expect(SecretMask.urlsOnly("redis://:other-pass@cache:6379, http://host:8080/x")
+                == "redis://:******@cache:6379, http://host:8080/x")
+    }
+
+    @Test("values too short or too common to hide by value are left to the diff's line masking")
+    func shortValuesStay() {
+        let mask = SecretMask(env: ["A_PASSWORD": "abc", "B_AUTH_ENABLED": "true", "C_TOKEN": "tok3n-long"])
+        #expect(mask.values == ["tok3n-long"])
+        #expect(mask("abc true tok3n-long") == "abc true ******")
     }
 }

@@ -7,6 +7,16 @@ enum Console {
     /// True when stderr is a terminal (and not a dumb one).
     static let interactive = isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
 
+    /// What every line written passes through. URL passwords are hidden from the start; once a
+    /// command has read its env file, `hideSecrets` adds the values of its secret keys.
+    private static let mask = NSLock.Protected(SecretMask.urlsOnly)
+
+    /// From now on, nothing written shows what `secrets` hides.
+    static func hideSecrets(_ secrets: SecretMask) { mask.set(secrets) }
+
+    /// The mask in use, for text that goes elsewhere (the journal).
+    static var secrets: SecretMask { mask.get() }
+
     static func out(_ text: String) { write(1, text) }
     static func err(_ text: String) { write(2, text) }
 
@@ -42,7 +52,7 @@ enum Console {
     }
 
     private static func write(_ fd: Int32, _ text: String) {
-        let bytes = Array(text.utf8)
+        let bytes = Array(mask.get()(text).utf8)
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -50,5 +60,18 @@ enum Console {
             if written <= 0 { return }
             offset += written
         }
+    }
+}
+
+extension NSLock {
+    /// A value read and replaced under a lock.
+    final class Protected<Value: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Value
+
+        init(_ value: Value) { self.value = value }
+
+        func get() -> Value { lock.withLock { value } }
+        func set(_ newValue: Value) { lock.withLock { value = newValue } }
     }
 }

@@ -54,7 +54,7 @@ struct DeployCommand: AsyncParsableCommand {
         }
         let plan = Planner.plan(desired: context.desired, observed: observed, order: order,
                                 only: only.isEmpty ? nil : Set(only))
-        Console.line(PlanText.render(plan, fleet: context.manifest.name, secrets: context.desired.values))
+        Console.line(PlanText.render(plan, fleet: context.manifest.name, mask: context.desired.mask))
         if !context.unreachable.isEmpty {
             Console.error("\(context.unreachable.count) host(s) unreachable: \(context.unreachable.keys.sorted().joined(separator: ", ")); fix or remove them from the manifest, then deploy again")
             return ExitCodes.failed

@@ -29,15 +29,17 @@ struct FleetOptions: ParsableArguments {
     }
 
     /// The manifest with its catalog, env file and desired fleet; each of `services` must be
-    /// in the catalog.
+    /// in the catalog. From here on the console hides the env file's secrets.
     func loadFleet(services: [String] = []) throws -> LoadedFleet {
-        try LoadedFleet.load(loadManifest(), services: services)
+        let fleet = try LoadedFleet.load(loadManifest(), services: services)
+        Console.hideSecrets(fleet.desired.mask)
+        return fleet
     }
 
     /// The journal of deployments; when it cannot be opened the command carries on without
     /// history, and says so.
     func openJournal() -> Journal? {
-        do { return try Journal(path: journal ?? Journal.defaultPath) } catch {
+        do { return try Journal(path: journal ?? Journal.defaultPath, mask: Console.secrets) } catch {
             Console.warn("journal unavailable (\(error)); continuing without history")
             return nil
         }

@@ -20,7 +20,7 @@ struct PlanCommand: AsyncParsableCommand {
             let observed = try await session.observe()
             let plan = Planner.plan(desired: session.desired, observed: observed, order: order,
                                     only: only.isEmpty ? nil : Set(only))
-            Console.line(PlanText.render(plan, fleet: session.manifest.name, secrets: session.desired.values))
+            Console.line(PlanText.render(plan, fleet: session.manifest.name, mask: session.desired.mask))
             if !session.unreachable.isEmpty {
                 throw CommandFailure(message: "\(session.unreachable.count) host(s) unreachable; the plan above leaves them out")
             }

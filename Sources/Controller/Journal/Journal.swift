@@ -7,6 +7,8 @@ import GRDB
 public final class Journal: Sendable {
     let db: DatabaseQueue
     public let path: String
+    /// Applied to every message, summary and argument list before it is stored.
+    let mask: SecretMask
 
     /// `$JOBFLEET_JOURNAL`, else `$XDG_STATE_HOME/jobfleet/journal.sqlite` (`~/.local/state/…`).
     public static var defaultPath: String {
@@ -17,9 +19,10 @@ public final class Journal: Sendable {
         return "\(base)/jobfleet/journal.sqlite"
     }
 
-    /// Opens (creating when needed) the journal at `path`.
-    public init(path: String = Journal.defaultPath) throws {
+    /// Opens (creating when needed) the journal at `path`; what is recorded passes through `mask`.
+    public init(path: String = Journal.defaultPath, mask: SecretMask = .urlsOnly) throws {
         self.path = path
+        self.mask = mask
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -79,7 +82,7 @@ public final class Journal: Sendable {
             try db.execute(sql: """
                 INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result)
                 VALUES (?, ?, ?, ?, ?, ?, 'running')
-                """, arguments: [fleet, manifest, command, arguments.joined(separator: " "), who, Date()])
+                """, arguments: [fleet, manifest, command, mask(arguments.joined(separator: " ")), who, Date()])
             return db.lastInsertedRowID
         }
     }
@@ -91,7 +94,7 @@ public final class Journal: Sendable {
             try db.execute(sql: """
                 INSERT INTO step (deploymentId, at, host, service, kind, message, seconds, ok)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [deployment, Date(), host, service, kind, message, seconds, ok])
+                """, arguments: [deployment, Date(), host, service, kind, mask(message), seconds, ok])
         }
     }
 
@@ -108,7 +111,7 @@ public final class Journal: Sendable {
     public func finish(_ deployment: Int64, result: String, summary: String) {
         try? db.write { db in
             try db.execute(sql: "UPDATE deployment SET result = ?, summary = ?, finishedAt = ? WHERE id = ?",
-                           arguments: [result, summary, Date(), deployment])
+                           arguments: [result, mask(summary), Date(), deployment])
         }
     }
 

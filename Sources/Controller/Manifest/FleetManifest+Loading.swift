@@ -8,7 +8,7 @@ extension FleetManifest {
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
                           "connect_timeout", "command_timeout", "forks"]
     static let hostKeys = ["name", "address", "port", "bk_home", "user"]
-    static let releaseKeys = ["dir", "env"]
+    static let releaseKeys = ["dir", "env", "secret_keys"]
 
     /// Loads and validates the manifest at `path`. Every problem is reported at once, each with
     /// file, line and field; no host is contacted.
@@ -46,8 +46,16 @@ extension FleetManifest {
             reader.rejectUnknownKeys(map, allowed: releaseKeys)
             let dir = reader.string(map, "dir", required: true) ?? ""
             let env = reader.string(map, "env")
+            var secretKeys: [String] = []
+            if let node = map["secret_keys"], let list = reader.stringList(node, at: "release.secret_keys") {
+                for (key, item) in list {
+                    if SafeName.isEnvKey(key) { secretKeys.append(key) } else {
+                        reader.report(item, "release.secret_keys", "'\(key)' is not an env key: use upper-case letters, digits and '_'")
+                    }
+                }
+            }
             release = Release(dir: LocalPath.absolute(dir, relativeTo: baseDir),
-                              env: env.map { LocalPath.absolute($0, relativeTo: baseDir) })
+                              env: env.map { LocalPath.absolute($0, relativeTo: baseDir) }, secretKeys: secretKeys)
         }
         let catalog = reader.string(top, "catalog").map { LocalPath.absolute($0, relativeTo: baseDir) }
         let services = parsePlacement(top["services"], reader: reader, hosts: hosts)

@@ -77,6 +77,8 @@ public struct FleetManifest: Sendable {
         public var dir: String
         /// The `KEY=value` env file (absolute), if any.
         public var env: String?
+        /// Env keys that hold secrets although their names do not say so (`release.secret_keys`).
+        public var secretKeys: [String] = []
     }
 
     /// The hosts one service runs on.

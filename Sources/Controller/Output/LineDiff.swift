@@ -22,10 +22,11 @@ public enum LineDiff {
         while i < n || j < m {
             if i < n, j < m, old[i] == new[j] {
                 result.append(.same(old[i])); i += 1; j += 1
-            } else if j < m, i == n || lcs[i][j + 1] >= lcs[i + 1][j] {
-                result.append(.added(new[j])); j += 1
-            } else {
+            } else if i < n, j == m || lcs[i + 1][j] >= lcs[i][j + 1] {
+                // Removed lines first, as a unified diff shows them.
                 result.append(.removed(old[i])); i += 1
+            } else {
+                result.append(.added(new[j])); j += 1
             }
         }
         return result

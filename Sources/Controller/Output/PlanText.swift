@@ -3,7 +3,7 @@ import Foundation
 /// `jobfleet plan`'s human output: per host the uploads, file changes (as diffs, secrets
 /// hidden), starts, restarts and stops; then the waves and a summary.
 public enum PlanText {
-    public static func render(_ plan: Plan, fleet: String, secrets: [String: String]) -> String {
+    public static func render(_ plan: Plan, fleet: String, mask: SecretMask) -> String {
         var out: [String] = ["Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)", ""]
         for host in plan.hosts {
             out.append(host.host.label)
@@ -20,10 +20,10 @@ public enum PlanText {
                     ? String(change.file.remotePath.dropFirst(host.host.bkHome.count + 1)) : change.file.remotePath
                 out.append(row(change.exists ? "update" : "create", change.service, relative))
                 if let old = change.old {
-                    let before = Secrets.redact(String(decoding: old, as: UTF8.self), values: secrets)
-                    let after = Secrets.redact(String(decoding: change.file.content, as: UTF8.self), values: secrets)
-                    let diff = LineDiff.diff(lines(before), lines(after))
-                    out += LineDiff.hunks(diff).map { "             \($0)" }
+                    out += SecretDiff.hunks(old: String(decoding: old, as: UTF8.self),
+                                            new: String(decoding: change.file.content, as: UTF8.self),
+                                            secretLines: change.file.secretLines, mask: mask)
+                        .map { "             \($0)" }
                 }
             }
             for change in host.changes where change.action != .none {
@@ -68,9 +68,5 @@ public enum PlanText {
     private static func row(_ action: String, _ service: String, _ detail: String) -> String {
         "  " + action.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
             + service.padding(toLength: 17, withPad: " ", startingAt: 0) + " " + detail
-    }
-
-    private static func lines(_ text: String) -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 }

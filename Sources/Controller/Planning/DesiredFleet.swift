@@ -10,6 +10,8 @@ public struct DesiredFleet: Sendable {
     public var instances: [DesiredInstance]
     /// The env file's values (secrets included: never print this).
     public var values: [String: String]
+    /// Hides the secrets among `values` in anything printed or recorded.
+    public var mask: SecretMask
 
     /// Instances on `host`.
     public func instances(on host: String) -> [DesiredInstance] { instances.filter { $0.host.name == host } }
@@ -86,7 +88,8 @@ public struct DesiredFleet: Sendable {
         var seen = Set<String>()
         issues = issues.filter { seen.insert($0.description).inserted }
         if !issues.isEmpty { throw ConfigError(issues: issues) }
-        return DesiredFleet(manifest: manifest, catalog: catalog, instances: instances, values: values)
+        let mask = SecretMask(env: values, extraKeys: Set(release.secretKeys))
+        return DesiredFleet(manifest: manifest, catalog: catalog, instances: instances, values: values, mask: mask)
     }
 
     static func hostValues(_ host: FleetManifest.Host, _ values: [String: String]) -> [String: String] {
@@ -124,8 +127,10 @@ public struct DesiredFleet: Sendable {
             guard let template = templates[config.template] else { continue }
             do {
                 let bytes = Array(try template.render(values).utf8)
+                let extra = Set(release.secretKeys)
                 files.append(DesiredFile(remotePath: "\(host.bkHome)/\(config.dest)", content: bytes,
-                                         sha256: Checksum.sha256(bytes), mode: 0o640, source: template.file))
+                                         sha256: Checksum.sha256(bytes), mode: 0o640, source: template.file,
+                                         secretLines: template.secretLines { Secrets.isSecret($0, extra: extra) }))
             } catch let error as ConfigError {
                 issues += error.issues
             }

@@ -32,4 +32,7 @@ public struct DesiredFile: Sendable, Equatable {
     public var mode: UInt32
     /// Where it came from (a template or the release), for messages.
     public var source: String
+    /// Lines (0-based) rendered from a template line that holds a secret placeholder: a diff
+    /// shows them only as changed, never their text.
+    public var secretLines: Set<Int> = []
 }

@@ -28,6 +28,12 @@ public struct Template: Sendable {
         return result
     }
 
+    /// The lines (0-based) holding a placeholder whose key `isSecret` says is a secret. Values
+    /// are single lines, so a rendered file has the same lines as its template.
+    public func secretLines(_ isSecret: (String) -> Bool) -> Set<Int> {
+        Set(placeholders.filter { isSecret($0.key) }.map { $0.line - 1 })
+    }
+
     /// Replaces every placeholder with its value. A placeholder without a value is an error that
     /// names this template, the line and the key; all of them are reported together.
     public func render(_ values: [String: String]) throws -> String {
