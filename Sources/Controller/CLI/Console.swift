@@ -40,15 +40,20 @@ enum Console {
 
     /// One JSON object on one line, keys in snake_case and sorted, for `--json`.
     static func json(_ value: some Encodable) {
+        let data = (try? jsonEncoder(snakeCase: true).encode(value)) ?? Data("{}".utf8)
+        out(String(decoding: data, as: UTF8.self) + "\n")
+    }
+
+    /// The encoder of `--json` output: sorted keys, RFC 3339 times with milliseconds.
+    static func jsonEncoder(snakeCase: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(Format.rfc3339(date))
         }
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        out(String(decoding: data, as: UTF8.self) + "\n")
+        return encoder
     }
 
     private static func write(_ fd: Int32, _ text: String) {

@@ -21,18 +21,20 @@ enum Control {
         guard !instances.isEmpty else {
             throw UsageError(message: "\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(loaded.manifest.path)")
         }
-        let failures = try await withFleetSession(loaded, hosts: instances.map(\.host)) { context in
+        let status = try await withFleetSession(loaded, hosts: instances.map(\.host)) { context in
             await control(method, options, instances, rolling: options.rolling, healthTimeout: healthTimeout, context: context)
         }
-        if failures > 0 { throw ExitCode(ExitCodes.failed) }
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// Carries out `method` on `instances` through the rollout: all at once, or one at a time,
-    /// each healthy before the next. How many failed, unreachable hosts included.
+    /// each healthy before the next. The exit status: 2 when a host was not reached, 1 when an
+    /// instance failed.
     private static func control(_ method: AgentMethod, _ options: ControlOptions, _ instances: [DesiredInstance],
-                                rolling: Bool, healthTimeout: Duration?, context: FleetSession<SSHFleetHost>) async -> Int {
+                                rolling: Bool, healthTimeout: Duration?, context: FleetSession<SSHFleetHost>) async -> Int32 {
+        let unreached = context.unreachable.values.map(ExitCodes.status(of:))
         let reached = instances.filter { context.hosts[$0.host.name] != nil }
-        guard !reached.isEmpty else { return context.unreachable.count }
+        guard !reached.isEmpty else { return ExitCodes.combined(unreached) }
         let plan = Planner.control(method, instances: reached, desired: context.desired, waitHealthy: rolling)
         var rollout = RolloutOptions()
         rollout.maxParallel = rolling ? 1 : reached.count
@@ -42,7 +44,7 @@ enum Control {
                                    events: progress.handle).run()
         progress.finish()
         Console.line(RolloutReport.text(result, command: method.rawValue))
-        return context.unreachable.count + result.failures.count
+        return ExitCodes.combined(unreached + [result.failures.isEmpty ? 0 : ExitCodes.failed])
     }
 }
 

@@ -85,7 +85,8 @@ struct CopyCommand: AsyncParsableCommand {
             return try await connection.upload(requests, timeout: nil, progress: progress.handler(for: connection.target.name))
         }
         progress.clear()
-        if !output.summarize(outcomes) { throw ExitCode(1) }
+        let status = output.summarize(outcomes)
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// REMOTE resolved for one host: relative to its bk_home, with the local name when it ends in /.

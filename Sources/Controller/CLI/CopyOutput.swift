@@ -29,14 +29,16 @@ struct CopyOutput {
     }
 
     /// Prints a summary to stderr; true when every host has the file.
-    func summarize(_ outcomes: [Outcome]) -> Bool {
+    /// Prints the one-line summary; the exit status (2 when a host was not reached, 1 when an
+    /// upload failed).
+    func summarize(_ outcomes: [Outcome]) -> Int32 {
         let failed = outcomes.filter { if case .failure = $0.result { true } else { false } }.map(\.target.name)
         if !json {
             var text = "\(outcomes.count) host\(outcomes.count == 1 ? "" : "s"): \(outcomes.count - failed.count) ok"
             if !failed.isEmpty { text += ", \(failed.count) failed (\(failed.joined(separator: ", ")))" }
             Console.err(text + "\n")
         }
-        return failed.isEmpty
+        return ExitCodes.combined(outcomes.compactMap { if case .failure(let error) = $0.result { ExitCodes.status(of: error) } else { nil } })
     }
 }
 

@@ -30,6 +30,9 @@ struct DeployCommand: AsyncParsableCommand {
     var noRevert = false
     @Flag(name: .shortAndLong, help: "Proceed without asking.")
     var yes = false
+    @Flag(name: .customLong("allow-stop-all"),
+          help: "Allow a deploy that stops every running instance of the fleet and starts none.")
+    var allowStopAll = false
 
     func validate() throws {
         if maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1") }
@@ -47,17 +50,17 @@ struct DeployCommand: AsyncParsableCommand {
     }
 
     private func deploy(_ context: FleetSession<SSHFleetHost>) async -> Int32 {
-        let observed: [ObservedHost]
-        do { observed = try await context.observe() } catch {
-            Console.error("could not read the fleet's state: \(error)")
-            return ExitCodes.failed
-        }
-        let plan = Planner.plan(desired: context.desired, observed: observed, order: order,
-                                only: only.isEmpty ? nil : Set(only))
+        let (observed, failed) = await context.observe()
+        let plan = Planner.plan(desired: context.desired, observed: observed, unreached: failed.mapValues { "\($0)" },
+                                order: order, only: only.isEmpty ? nil : Set(only))
         Console.line(PlanText.render(plan, fleet: context.manifest.name, mask: context.desired.mask))
-        if !context.unreachable.isEmpty {
-            Console.error("\(context.unreachable.count) host(s) unreachable: \(context.unreachable.keys.sorted().joined(separator: ", ")); fix or remove them from the manifest, then deploy again")
-            return ExitCodes.failed
+        if !failed.isEmpty {
+            Console.error("\(failed.count) host(s) not reached: \(failed.keys.sorted().joined(separator: ", ")); nothing was changed. Fix them or remove them from the manifest, then deploy again")
+            return ExitCodes.combined(failed.values.map(ExitCodes.status(of:)))
+        }
+        if plan.stopsEverything && !allowStopAll {
+            Console.error("this deploy would stop every running instance of the fleet (\(plan.runningBefore)) and start none; nothing was changed. If that is what you want, pass --allow-stop-all as well as --yes")
+            return ExitCodes.invalidInput
         }
         let journal = fleet.openJournal()
         guard plan.hasChanges || !plan.settling.isEmpty else {

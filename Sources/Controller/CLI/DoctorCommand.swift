@@ -18,10 +18,11 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try fleet.loadFleet()
         let selected = try loaded.selectedHosts()
-        let failed = try await withFleetSession(loaded, hosts: selected, quiet: true) { session in
-            await check(selected, in: session)
+        let status = try await withFleetSession(loaded, hosts: selected, quiet: true) { session in
+            let failed = await check(selected, in: session)
+            return ExitCodes.combined(session.unreachable.values.map(ExitCodes.status(of:)) + [failed ? ExitCodes.failed : 0])
         }
-        if failed { throw ExitCode(ExitCodes.failed) }
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// Checks each host, prints the table, and says whether any check failed.

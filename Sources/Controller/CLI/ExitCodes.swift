@@ -13,6 +13,22 @@ enum ExitCodes {
     /// The manifest, catalog, env file or arguments are invalid; no host was contacted.
     static let invalidInput: Int32 = 64
 
+    /// The status a failure on one host stands for: `unreachable` when the host, its sshd or
+    /// its agent could not be reached, refused us, or did not answer in time; `failed` when it
+    /// answered with a failure.
+    static func status(of error: any Error) -> Int32 {
+        if error is LeaseHeld { return leaseHeld }
+        return HostFailure.isUnreachable(error) ? unreachable : failed
+    }
+
+    /// The status of a command whose hosts ended with `statuses`: a held lease first, then an
+    /// unreachable host, then a failure, then (for `plan`) pending changes; 0 when all are 0.
+    static func combined(_ statuses: some Sequence<Int32>) -> Int32 {
+        let order: [Int32] = [leaseHeld, unreachable, failed, changesPending]
+        let present = Set(statuses)
+        return order.first(where: present.contains) ?? 0
+    }
+
     /// Prints what an error a command threw says and returns the `ExitCode` it stands for. The
     /// one place where errors become statuses; errors it does not know (ArgumentParser's own,
     /// an `ExitCode` a command chose, anything unforeseen) go back for ArgumentParser to report.
@@ -21,7 +37,8 @@ enum ExitCodes {
         switch error {
         case is ConfigError, is UsageError: status = invalidInput
         case is LeaseHeld: status = leaseHeld
-        case is CommandFailure: status = failed
+        case let failure as CommandFailure: status = failure.status
+        case is SSHError, is HostFailure: status = self.status(of: error)
         default: return error
         }
         Console.error("\(error)")

@@ -18,9 +18,7 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest = try fleet.loadManifest().manifest
         let journal = try Journal(path: fleet.journal ?? Journal.defaultPath)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = Console.jsonEncoder()
         if let id {
             let steps = try journal.steps(of: id)
             if json {

@@ -37,17 +37,17 @@ struct LogsCommand: AsyncParsableCommand {
         guard !selected.isEmpty else {
             throw UsageError(message: "\(service) is not placed on any host in \(loaded.manifest.path)")
         }
-        let failed = try await withFleetSession(loaded, hosts: selected) { session in
+        let status = try await withFleetSession(loaded, hosts: selected) { session in
             try await show(selected, from: session)
         }
-        if failed { throw ExitCode(ExitCodes.failed) }
+        if status != 0 { throw ExitCode(status) }
     }
 
-    /// Prints each host's lines, once or every second with --follow; whether any host failed.
-    private func show(_ selected: [FleetManifest.Host], from session: FleetSession<SSHFleetHost>) async throws -> Bool {
+    /// Prints each host's lines, once or every second with --follow; the exit status.
+    private func show(_ selected: [FleetManifest.Host], from session: FleetSession<SSHFleetHost>) async throws -> Int32 {
         let sinceDate = since.flatMap(DurationText.parse).map { Date().addingTimeInterval(-Double($0.components.seconds)) }
         var seen: [String: [String]] = [:]
-        var failed = !session.unreachable.isEmpty
+        var statuses = session.unreachable.values.map(ExitCodes.status(of:))
         repeat {
             for host in selected {
                 guard let connected = session.hosts[host.name] else { continue }
@@ -62,12 +62,12 @@ struct LogsCommand: AsyncParsableCommand {
                     }
                 } catch {
                     Console.error("\(error)")
-                    failed = true
+                    statuses.append(ExitCodes.status(of: error))
                 }
             }
             if follow { try await Task.sleep(for: .seconds(1)) }
         } while follow
-        return failed
+        return ExitCodes.combined(statuses)
     }
 
     /// The lines of `current` that come after the overlap with `previous` (for --follow).

@@ -6,7 +6,12 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what a deploy would change on each host, without changing anything.",
-        discussion: "Exit status: 0 when nothing would change, 2 when something would, 1 when a host failed, 3 on invalid input.")
+        discussion: """
+            Hosts that cannot be reached, or whose agent does not answer, are shown as not reached \
+            and nothing is planned for them. Exit status: 0 when nothing would change; 3 when \
+            something would; 2 when a host could not be reached or did not answer in time; 1 when \
+            a host answered with a failure; 64 on invalid input (no host contacted).
+            """)
 
     @OptionGroup var fleet: FleetOptions
     @Option(help: "Start order: fast (job-config, then the rest together) or runbook (upstream sequence).")
@@ -17,14 +22,16 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let loaded = try fleet.loadFleet(services: only)
         try await withFleetSession(loaded) { session in
-            let observed = try await session.observe()
-            let plan = Planner.plan(desired: session.desired, observed: observed, order: order,
-                                    only: only.isEmpty ? nil : Set(only))
+            let (observed, failed) = await session.observe()
+            let plan = Planner.plan(desired: session.desired, observed: observed, unreached: failed.mapValues { "\($0)" },
+                                    order: order, only: only.isEmpty ? nil : Set(only))
             Console.line(PlanText.render(plan, fleet: session.manifest.name, mask: session.desired.mask))
-            if !session.unreachable.isEmpty {
-                throw CommandFailure(message: "\(session.unreachable.count) host(s) unreachable; the plan above leaves them out")
+            let status = ExitCodes.combined(failed.values.map(ExitCodes.status(of:))
+                                            + [plan.hasChanges ? ExitCodes.changesPending : 0])
+            if !failed.isEmpty {
+                Console.error("\(failed.count) host(s) not reached (\(failed.keys.sorted().joined(separator: ", "))): the plan covers only the others")
             }
-            if plan.hasChanges { throw ExitCode(ExitCodes.changesPending) }
+            if status != 0 { throw ExitCode(status) }
         }
     }
 }

@@ -34,6 +34,10 @@ struct RollbackCommand: AsyncParsableCommand {
 
     /// Works out each instance's previous release, asks, and rolls back.
     private func rollback(_ instances: [DesiredInstance], context: FleetSession<SSHFleetHost>) async throws {
+        if !context.unreachable.isEmpty {
+            Console.error("\(context.unreachable.count) host(s) not reached: \(context.unreachable.keys.sorted().joined(separator: ", ")); nothing was rolled back")
+            throw ExitCode(ExitCodes.combined(context.unreachable.values.map(ExitCodes.status(of:))))
+        }
         let journal = fleet.openJournal()
         var statuses: [String: [ServiceStatus]] = [:]
         for (host, answer) in await context.statuses() {
@@ -46,9 +50,15 @@ struct RollbackCommand: AsyncParsableCommand {
         for problem in rollback.problems { Console.error(problem) }
         guard rollback.problems.isEmpty, !changes.isEmpty else { throw ExitCode(ExitCodes.failed) }
         for change in changes { Console.line("rollback \(change.instance.label): \(change.reasons.joined())") }
-        if !yes && !(Console.interactive && isatty(0) == 1 && Self.confirm()) {
-            Console.error(Console.interactive ? "nothing rolled back" : "not on a terminal: pass --yes to roll back")
-            throw ExitCode(ExitCodes.failed)
+        if !yes {
+            guard Console.interactive, isatty(0) == 1 else {
+                Console.error("not on a terminal: pass --yes to roll back")
+                throw ExitCode(ExitCodes.invalidInput)
+            }
+            guard Self.confirm() else {
+                Console.progress("nothing rolled back")
+                throw ExitCode(ExitCodes.failed)
+            }
         }
         var options = RolloutOptions()
         options.maxParallel = maxParallel

@@ -7,7 +7,11 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show every instance's state, health, release, pid, uptime and restarts, and desired versus actual counts.",
-        discussion: "Exit status: 0 when every placed instance is healthy on its target release, 1 otherwise.")
+        discussion: """
+            Exit status: 0 when every placed instance is healthy on its target release; 2 when a \
+            host could not be reached or its agent did not answer in time (the other hosts are \
+            still shown); 1 otherwise.
+            """)
 
     @OptionGroup var fleet: FleetOptions
     @Flag(help: "One JSON object per instance (JSON lines), times in RFC 3339.")
@@ -21,24 +25,24 @@ struct StatusCommand: AsyncParsableCommand {
         let loaded = try fleet.loadFleet()
         // Each host is asked the moment it is connected.
         let early = StatusAnswers()
-        let healthy = try await withFleetSession(loaded, hosts: try loaded.selectedHosts(), quiet: true,
-                                                 onConnect: { await early.ask($0) }) { session in
+        let status = try await withFleetSession(loaded, hosts: try loaded.selectedHosts(), quiet: true,
+                                                onConnect: { await early.ask($0) }) { session in
             try await show(session, first: session.statuses(from: await early.all))
         }
-        if !healthy { throw ExitCode(ExitCodes.failed) }
+        if status != 0 { throw ExitCode(status) }
     }
 
-    /// Prints the report, once or every `interval` with --watch; whether the last one was healthy.
+    /// Prints the report, once or every `interval` with --watch; the exit status of the last.
     private func show(_ session: FleetSession<SSHFleetHost>,
-                      first: [String: Result<StatusResult, any Error>]) async throws -> Bool {
+                      first: [String: Result<StatusResult, any Error>]) async throws -> Int32 {
         var statuses = first
-        var healthy = false
+        var status: Int32 = 0
         repeat {
             let report = StatusReport.build(desired: session.desired, statuses: statuses)
-            healthy = report.allHealthy
+            let failures = statuses.values.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+            status = ExitCodes.combined(failures.map(ExitCodes.status(of:)) + [report.allHealthy ? 0 : ExitCodes.failed])
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                let encoder = Console.jsonEncoder()
                 for row in report.rows {
                     Console.line(String(decoding: try encoder.encode(row), as: UTF8.self))
                 }
@@ -51,6 +55,6 @@ struct StatusCommand: AsyncParsableCommand {
                 statuses = await session.statuses()
             }
         } while watch
-        return healthy
+        return status
     }
 }

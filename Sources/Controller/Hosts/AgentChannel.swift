@@ -6,15 +6,31 @@ import Shared
 actor AgentChannel {
     let hostLabel: String
     private let stream: any HostStream
+    /// How long the agent may take to answer a request that does not wait for services.
+    private let answerTimeout: Duration
+    /// How long it may take to answer a `stop` or `restart` that waits for services to exit;
+    /// nil: the stream's own (command) timeout.
+    private let waitTimeout: Duration?
     private var nextID = 0
     /// The held lease's fencing token, sent with every changing request.
     var fence: UInt64?
     private let encoder = AgentProtocol.makeEncoder()
     private let decoder = AgentProtocol.makeDecoder()
 
-    init(hostLabel: String, stream: any HostStream) {
+    init(hostLabel: String, stream: any HostStream, answerTimeout: Duration = .seconds(15), waitTimeout: Duration? = nil) {
         self.hostLabel = hostLabel
         self.stream = stream
+        self.answerTimeout = answerTimeout
+        self.waitTimeout = waitTimeout
+    }
+
+    /// How long `body` may take to be answered: a stop or restart that waits for services to
+    /// exit gets `waitTimeout`; everything else `answerTimeout`.
+    func timeout(for body: AgentRequest.Body) -> Duration? {
+        switch body {
+        case .stop(let request) where request.wait, .restart(let request) where request.wait: waitTimeout
+        default: answerTimeout
+        }
     }
 
     func setFence(_ token: UInt64?) { fence = token }
@@ -47,7 +63,7 @@ actor AgentChannel {
         // (the agent may answer out of order); it is skipped rather than mistaken for ours.
         var response: AgentResponse
         while true {
-            guard let answer = try await stream.readLine() else {
+            guard let answer = try await readAnswer(to: body) else {
                 throw HostFailure(host: hostLabel, message: "the agent closed the connection during \(body.method.rawValue)")
             }
             do {
@@ -65,6 +81,21 @@ actor AgentChannel {
             throw HostFailure(host: hostLabel, message: failure.message, agent: failure)
         }
         return response.body
+    }
+
+    /// The next line from the agent, within the time `body` may take. A timeout means the
+    /// agent (or the host) stopped answering; the connection is not used again.
+    private func readAnswer(to body: AgentRequest.Body) async throws -> String? {
+        let limit = timeout(for: body)
+        do {
+            return try await stream.readLine(timeout: limit)
+        } catch let error as SSHError where error.kind == .timedOut {
+            let within = limit.map { " within \(Format.seconds($0.seconds))" } ?? " in time"
+            throw HostFailure(host: hostLabel, message: """
+                the agent did not answer \(body.method.rawValue)\(within): its daemon may be stopped or hung; \
+                check the jobfleet-agent serve process and BK_HOME/.jobfleet/agent.log on the host, or raise ssh.agent_timeout
+                """, unreachable: true)
+        }
     }
 
     private static let tracing = ProcessInfo.processInfo.environment["JOBFLEET_TRACE_RPC"] != nil

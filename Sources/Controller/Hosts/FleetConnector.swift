@@ -86,15 +86,17 @@ public struct FleetConnector: Sendable {
     func openAgent(_ host: FleetManifest.Host, connection: any HostConnection,
                    path: String) async throws -> (AgentChannel, HelloResult)? {
         let stream = try await connection.openStream(RemoteCommand(path, "rpc", "--home", host.bkHome), timeout: nil)
-        let channel = AgentChannel(hostLabel: host.label, stream: stream)
+        let channel = AgentChannel(hostLabel: host.label, stream: stream, answerTimeout: manifest.ssh.agentTimeout)
         let reply: AgentResponse.Body
         do {
             reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)")))
         } catch {
             let outcome = try? await stream.close()
             if let outcome, outcome.status == .exited(126) || outcome.status == .exited(127) { return nil }
+            if let failure = error as? HostFailure, failure.unreachable { throw failure }
             let detail = outcome.map { " (\($0.status)) \($0.stderrTail)" } ?? ""
-            throw HostFailure(host: host.label, message: "the agent did not answer: \(error)\(detail)")
+            throw HostFailure(host: host.label, message: "the agent did not answer: \(error)\(detail)",
+                              unreachable: HostFailure.isUnreachable(error))
         }
         guard case .hello(let hello) = reply else {
             await channel.close()

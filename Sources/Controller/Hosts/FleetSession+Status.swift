@@ -24,23 +24,42 @@ extension FleetSession {
         return results
     }
 
-    /// What every connected host has now, for the planner.
-    func observe() async throws -> [ObservedHost] {
-        try await withThrowingTaskGroup(of: ObservedHost.self) { group in
+    /// What every connected host has now, for the planner, and why each host that could not
+    /// be observed (not connected, or failed to answer) was not.
+    func observe() async -> (observed: [ObservedHost], failed: [String: any Error]) {
+        let results = await withTaskGroup(of: (String, Result<ObservedHost, any Error>).self) { group in
             for (name, host) in hosts {
                 let instances = desired.instances(on: name)
-                group.addTask {
-                    let status = try await host.status()
-                    let artifacts = instances.map { ($0.artifact, $0.releaseJar) }
-                    let inventory = try await host.inventory(artifacts: artifacts, files: instances.flatMap(\.files))
-                    return ObservedHost(host: host.host,
-                                        services: Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
-                                        releases: inventory.releases, files: inventory.files, fileContents: inventory.contents)
-                }
+                group.addTask { (name, await Result(catching: { try await Self.observe(host, instances: instances) })) }
             }
-            var all: [ObservedHost] = []
-            for try await observed in group { all.append(observed) }
+            var all: [(String, Result<ObservedHost, any Error>)] = []
+            for await result in group { all.append(result) }
             return all
         }
+        var observed: [ObservedHost] = []
+        var failed = unreachable
+        for (name, result) in results {
+            switch result {
+            case .success(let host): observed.append(host)
+            case .failure(let error): failed[name] = error
+            }
+        }
+        return (observed, failed)
+    }
+
+    private static func observe(_ host: Host, instances: [DesiredInstance]) async throws -> ObservedHost {
+        let status = try await host.status()
+        let artifacts = instances.map { ($0.artifact, $0.releaseJar) }
+        let inventory = try await host.inventory(artifacts: artifacts, files: instances.flatMap(\.files))
+        return ObservedHost(host: host.host,
+                            services: Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
+                            releases: inventory.releases, files: inventory.files, fileContents: inventory.contents)
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The value `body` returns, or the error it throws.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

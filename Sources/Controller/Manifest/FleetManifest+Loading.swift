@@ -6,7 +6,7 @@ extension FleetManifest {
     /// Top-level fields a manifest may have.
     static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services"]
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
-                          "connect_timeout", "command_timeout", "forks"]
+                          "connect_timeout", "command_timeout", "agent_timeout", "forks"]
     static let hostKeys = ["name", "address", "port", "bk_home", "user"]
     static let releaseKeys = ["dir", "env", "secret_keys"]
 
@@ -99,6 +99,7 @@ extension FleetManifest {
         }
         if let value = reader.duration(map, "connect_timeout") { settings.connectTimeout = value }
         if let value = reader.duration(map, "command_timeout") { settings.commandTimeout = value }
+        if let value = reader.duration(map, "agent_timeout") { settings.agentTimeout = value }
         if let value = reader.integer(map, "forks", in: 1...1024) { settings.forks = value }
         return settings
     }

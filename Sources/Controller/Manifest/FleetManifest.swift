@@ -59,6 +59,9 @@ public struct FleetManifest: Sendable {
         public var connectTimeout: Duration
         /// Default bound on one remote command.
         public var commandTimeout: Duration
+        /// How long an agent may take to answer a request that does not wait for a service
+        /// (everything but `stop`/`restart`, which wait up to `commandTimeout`).
+        public var agentTimeout: Duration = .seconds(15)
         /// How many hosts are worked on at once.
         public var forks: Int
     }

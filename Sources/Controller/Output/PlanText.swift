@@ -4,9 +4,20 @@ import Foundation
 /// hidden), starts, restarts and stops; then the waves and a summary.
 public enum PlanText {
     public static func render(_ plan: Plan, fleet: String, mask: SecretMask) -> String {
-        var out: [String] = ["Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)", ""]
+        var out: [String] = ["Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)"]
+        if plan.stopsEverything {
+            out.append("This plan stops every running instance of the fleet (\(plan.runningBefore)) and starts none: "
+                       + "deploy needs --allow-stop-all as well as --yes.")
+        }
+        out.append("")
         for host in plan.hosts {
             out.append(host.host.label)
+            if let reason = host.unreached {
+                out.append("  not reached: \(reason)")
+                out.append("  nothing planned for this host: what it would need is unknown")
+                out.append("")
+                continue
+            }
             if !host.hasChanges && host.settling.isEmpty {
                 out.append("  no changes")
                 out.append("")
@@ -57,12 +68,19 @@ public enum PlanText {
         let bytes = plan.hosts.reduce(UInt64(0)) { $0 + $1.uploadBytes }
         let settling = plan.settling.count
         let waits = settling == 0 ? "" : "; \(settling) instance(s) not healthy yet: deploy waits for them"
-        if !plan.hasChanges { return "No changes: the fleet matches the manifest\(waits)." }
+        let unreached = plan.unreached.map(\.host.name)
+        let reachedOnly = unreached.isEmpty ? "" : " on the hosts reached"
+        let missing = unreached.isEmpty ? ""
+            : "\n\(unreached.count) host(s) not reached (\(unreached.joined(separator: ", "))): nothing is known or planned for them."
+        if !plan.hasChanges {
+            return (unreached.isEmpty ? "No changes: the fleet matches the manifest\(waits)."
+                                      : "No changes\(reachedOnly)\(waits).") + missing
+        }
         return "\(uploads.count) upload(s) (\(Format.bytes(bytes))), "
             + "\(plan.hosts.flatMap(\.files).count) file(s), "
             + "\(changes.filter { $0.action == .start }.count) start(s), "
             + "\(changes.filter { $0.action == .restart }.count) restart(s), "
-            + "\(plan.hosts.flatMap(\.stops).count) stop(s)" + waits
+            + "\(plan.hosts.flatMap(\.stops).count) stop(s)" + reachedOnly + waits + missing
     }
 
     private static func row(_ action: String, _ service: String, _ detail: String) -> String {

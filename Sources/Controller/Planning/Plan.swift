@@ -11,6 +11,16 @@ public struct Plan: Sendable {
 
     /// True when applying the plan would change something.
     public var hasChanges: Bool { hosts.contains { $0.hasChanges } }
+    /// Hosts that could not be observed, and why: nothing is planned for them.
+    public var unreached: [HostPlan] { hosts.filter { $0.unreached != nil } }
+    /// How many instances the observed hosts' agents keep running now.
+    public var runningBefore = 0
+    /// True when the plan stops every instance running on the fleet and starts none (a
+    /// placement emptied by mistake looks like this): deploy asks for `--allow-stop-all`.
+    public var stopsEverything: Bool {
+        let stops = hosts.reduce(0) { $0 + $1.stops.count }
+        return stops > 0 && stops == runningBefore && !hosts.contains { !$0.changes.isEmpty }
+    }
     /// Instances that need no change but are not ready yet (see `InstanceChange.settling`).
     public var settling: [InstanceChange] { hosts.flatMap(\.settling) }
 
@@ -39,6 +49,8 @@ public struct HostPlan: Sendable {
     public var changes: [InstanceChange]
     /// Services the agent runs here that the placement no longer puts here.
     public var stops: [String]
+    /// Why the host could not be observed; nil when it was. Such a host has nothing planned.
+    public var unreached: String?
 
     public var hasChanges: Bool {
         !uploads.isEmpty || !files.isEmpty || !stops.isEmpty || changes.contains { $0.action != .none }

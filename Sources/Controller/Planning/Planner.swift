@@ -4,10 +4,15 @@ import Shared
 /// Pure: no SSH, no clock.
 public enum Planner {
     /// Computes the plan. `only` limits it to the named services (others are left as they are).
-    public static func plan(desired: DesiredFleet, observed: [ObservedHost], order: StartOrder = .fast,
-                            only: Set<String>? = nil) -> Plan {
+    /// Hosts in `unreached` (name → why) could not be observed: their plan is empty and says why.
+    public static func plan(desired: DesiredFleet, observed: [ObservedHost], unreached: [String: String] = [:],
+                            order: StartOrder = .fast, only: Set<String>? = nil) -> Plan {
         var hosts: [HostPlan] = []
         for host in desired.manifest.hosts {
+            if let reason = unreached[host.name] {
+                hosts.append(HostPlan(host: host, uploads: [], files: [], changes: [], stops: [], unreached: reason))
+                continue
+            }
             let seen = observed.first { $0.host.name == host.name } ?? ObservedHost(host: host)
             let instances = desired.instances(on: host.name).filter { only?.contains($0.service) ?? true }
             hosts.append(plan(host: host, instances: instances, observed: seen,
@@ -23,7 +28,9 @@ public enum Planner {
             let rest = services.filter { !runbook.contains($0) }
             waves = runbook.map { [$0] } + DependencyOrder.levels(of: rest, in: desired.catalog.services)
         }
-        return Plan(hosts: hosts, waves: waves, order: order)
+        var plan = Plan(hosts: hosts, waves: waves, order: order)
+        plan.runningBefore = observed.reduce(0) { $0 + $1.services.values.filter { $0.desired == .running }.count }
+        return plan
     }
 
     /// Placed services in catalog order.

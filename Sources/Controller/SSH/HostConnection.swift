@@ -40,7 +40,9 @@ public protocol HostStream: AnyObject, Sendable {
 
     /// The next line of the command's standard output without its newline, or `nil` at the end
     /// of output. A last line without a newline is returned as a line.
-    func readLine() async throws -> String?
+    /// - Parameter timeout: how long to wait for it; `nil` uses the stream's timeout. As with
+    ///   every timeout, passing it ends the connection.
+    func readLine(timeout: Duration?) async throws -> String?
 
     /// Closes the command's standard input (the command sees end of file).
     func finishWriting() async throws
@@ -78,6 +80,11 @@ extension HostConnection {
 }
 
 extension HostStream {
+    /// The next line, waiting as long as the stream's timeout allows.
+    public func readLine() async throws -> String? {
+        try await readLine(timeout: nil)
+    }
+
     /// Sends one line (a newline is added).
     public func write(line: String) async throws {
         try await write(Array((line + "\n").utf8))

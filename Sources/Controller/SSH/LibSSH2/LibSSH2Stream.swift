@@ -15,8 +15,8 @@ final class LibSSH2Stream: HostStream, @unchecked Sendable {
         try await handle.run { _ in try state.write(bytes, until: .after(limit, .command)) }
     }
 
-    func readLine() async throws -> String? {
-        let (state, limit) = (state, timeout)
+    func readLine(timeout: Duration?) async throws -> String? {
+        let (state, limit) = (state, timeout ?? self.timeout)
         return try await handle.run { _ in try state.readLine(until: .after(limit, .command)) }
     }
 
