@@ -73,3 +73,48 @@ struct ExitStatusTests {
         #expect(ExitCodes.status(of: LeaseHeld(host: host, holder: nil)) == 4)
     }
 }
+
+@Suite("Disk space for uploads")
+struct DiskSpaceTests {
+    @Test("uploads that do not fit where they go are named with the free space and the need; those that fit pass")
+    func shortfall() throws {
+        let fixture = try PlanningFixture()
+        let desired = try fixture.desired()
+        var observed = PlanningFixture.converged(desired).filter { $0.host.name != "h1" }
+        var h1 = ObservedHost(host: try #require(desired.manifest.host(named: "h1")))
+        let jars = desired.instances(on: "h1").map(\.releaseJar)
+        for jar in jars { h1.diskFree[jar] = DiskFree(availableBytes: 10, mount: "/data") }
+        observed.append(h1)
+        let plan = Planner.plan(desired: desired, observed: observed)
+        let host = try #require(plan.hosts.first { $0.host.name == "h1" })
+        let need = host.uploadBytes
+        #expect(host.noSpace == "no space for the new release under /data/bkee/job/backend/job-config/releases (file system /data): "
+                + "10 B free, the upload needs \(Format.bytes(need)); free some space there, then deploy again")
+        #expect(plan.problems.count == 1 && plan.problems[0].hasPrefix("h1 (10.9.0.1:22): no space"))
+        #expect(PlanText.render(plan, fleet: "test", mask: desired.mask).contains("  CANNOT  no space for the new release"))
+
+        for jar in jars { h1.diskFree[jar] = DiskFree(availableBytes: need, mount: "/data") }
+        observed[observed.count - 1] = h1
+        #expect(Planner.plan(desired: desired, observed: observed).problems.isEmpty)
+    }
+
+    @Test("the inventory script reports the free space of the nearest existing folder of a path not yet created")
+    func inventoryScript() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jobfleet-df-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let jar = "\(dir)/job/backend/job-x/releases/abc/job-x.jar"
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", HostScripts.inventory, "inventory", "R:\(jar)", "D:\(jar)"]
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let inventory = HostScripts.parseInventory(text, artifacts: [])
+        let free = try #require(inventory.free[jar], "\(text)")
+        #expect(free.availableBytes > 0 && free.mount.hasPrefix("/"), "\(text)")
+        #expect(inventory.releases.isEmpty)
+    }
+}

@@ -112,4 +112,29 @@ extension ControllerDeployTests {
         #expect(deploy.stderr.contains("--allow-stop-all"), "\(deploy.stderr)")
         #expect(try fleet.pids(baseline) == before, "nothing was stopped")
     }
+
+    @Test("a host whose disk cannot take the upload fails the plan and the deploy before anything is uploaded, naming where, what is free and what is needed")
+    func fullDisk() throws {
+        let manifest = try fleet.ensureBaseline()
+        let before = try fleet.pids(manifest)
+        let h3 = fleet.sandbox.hosts[2]
+        // A 16 KiB file system over job-execute's releases on h3: its release is no longer
+        // there, so the plan uploads the 47 KiB jar again, and it cannot fit.
+        let releases = "\(h3.bkHome)/job/backend/job-execute/releases"
+        let mount = try Command.run("/bin/mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", releases])
+        try #require(mount.succeeded, "mounting a small tmpfs needs root: \(mount.stderr)")
+        defer { _ = try? Command.run("/bin/umount", [releases]) }
+
+        let plan = try fleet.cli.run(["plan", "-f", manifest])
+        #expect(plan.status == 1, "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stderr.contains("h3 (\(h3.address):\(h3.port)): no space for the new release under \(releases) "
+                                     + "(file system \(releases)): 16.0 KiB free, the upload needs"), "\(plan.stderr)")
+        let deploy = try fleet.deploy(manifest)
+        #expect(deploy.status == 1, "\(deploy.stdout)\(deploy.stderr)")
+        #expect(deploy.stderr.contains("no space for the new release") && deploy.stderr.contains("nothing was uploaded"),
+                "\(deploy.stderr)")
+        #expect(!deploy.stderr.contains("uploading"), "\(deploy.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: releases).isEmpty)
+        #expect(try fleet.pids(manifest) == before)
+    }
 }

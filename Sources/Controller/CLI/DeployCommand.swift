@@ -58,6 +58,11 @@ struct DeployCommand: AsyncParsableCommand {
             Console.error("\(failed.count) host(s) not reached: \(failed.keys.sorted().joined(separator: ", ")); nothing was changed. Fix them or remove them from the manifest, then deploy again")
             return ExitCodes.combined(failed.values.map(ExitCodes.status(of:)))
         }
+        if !plan.problems.isEmpty {
+            for problem in plan.problems { Console.error(problem) }
+            Console.error("nothing was uploaded or changed")
+            return ExitCodes.failed
+        }
         if plan.stopsEverything && !allowStopAll {
             Console.error("this deploy would stop every running instance of the fleet (\(plan.runningBefore)) and start none; nothing was changed. If that is what you want, pass --allow-stop-all as well as --yes")
             return ExitCodes.invalidInput

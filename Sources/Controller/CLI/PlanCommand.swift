@@ -10,7 +10,7 @@ struct PlanCommand: AsyncParsableCommand {
             Hosts that cannot be reached, or whose agent does not answer, are shown as not reached \
             and nothing is planned for them. Exit status: 0 when nothing would change; 3 when \
             something would; 2 when a host could not be reached or did not answer in time; 1 when \
-            a host answered with a failure; 64 on invalid input (no host contacted).
+            a host answered with a failure or has no room for the upload; 64 on invalid input (no host contacted).
             """)
 
     @OptionGroup var fleet: FleetOptions
@@ -26,8 +26,10 @@ struct PlanCommand: AsyncParsableCommand {
             let plan = Planner.plan(desired: session.desired, observed: observed, unreached: failed.mapValues { "\($0)" },
                                     order: order, only: only.isEmpty ? nil : Set(only))
             Console.line(PlanText.render(plan, fleet: session.manifest.name, mask: session.desired.mask))
+            for problem in plan.problems { Console.error(problem) }
             let status = ExitCodes.combined(failed.values.map(ExitCodes.status(of:))
-                                            + [plan.hasChanges ? ExitCodes.changesPending : 0])
+                                            + [plan.problems.isEmpty ? 0 : ExitCodes.failed,
+                                               plan.hasChanges ? ExitCodes.changesPending : 0])
             if !failed.isEmpty {
                 Console.error("\(failed.count) host(s) not reached (\(failed.keys.sorted().joined(separator: ", "))): the plan covers only the others")
             }

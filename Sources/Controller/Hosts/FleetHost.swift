@@ -42,10 +42,28 @@ public struct Inventory: Sendable, Equatable {
     /// Current bytes of managed files that exist and differ from what is desired.
     public var contents: [String: [UInt8]]
 
-    public init(releases: Set<String> = [], files: [String: String] = [:], contents: [String: [UInt8]] = [:]) {
+    /// Free space where each asked-for jar would be written, by the jar's remote path.
+    public var free: [String: DiskFree]
+
+    public init(releases: Set<String> = [], files: [String: String] = [:], contents: [String: [UInt8]] = [:],
+                free: [String: DiskFree] = [:]) {
         self.releases = releases
         self.files = files
         self.contents = contents
+        self.free = free
+    }
+}
+
+/// The free space of the file system a path would be written to.
+public struct DiskFree: Sendable, Equatable {
+    /// Bytes an unprivileged writer may still use.
+    public var availableBytes: UInt64
+    /// Where that file system is mounted.
+    public var mount: String
+
+    public init(availableBytes: UInt64, mount: String) {
+        self.availableBytes = availableBytes
+        self.mount = mount
     }
 }
 

@@ -53,7 +53,8 @@ extension FleetSession {
         let inventory = try await host.inventory(artifacts: artifacts, files: instances.flatMap(\.files))
         return ObservedHost(host: host.host,
                             services: Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
-                            releases: inventory.releases, files: inventory.files, fileContents: inventory.contents)
+                            releases: inventory.releases, files: inventory.files, fileContents: inventory.contents,
+                            diskFree: inventory.free)
     }
 }
 

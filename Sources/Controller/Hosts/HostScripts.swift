@@ -9,6 +9,11 @@ enum HostScripts {
           case $arg in
             R:*) p=${arg#R:}; [ -f "$p" ] && echo "R $p" ;;
             F:*) p=${arg#F:}; [ -f "$p" ] && echo "F $(sha256sum < "$p" | cut -c1-64) $p" ;;
+            D:*) p=${arg#D:}; d=$(dirname -- "$p")
+                 while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done
+                 df -Pk -- "$d" 2>/dev/null | tail -n 1 | {
+                   read -r _ _ _ avail _ mount && printf 'D %s %s\t%s\n' "$avail" "$p" "$mount"
+                 } ;;
           esac
         done
         exit 0
@@ -31,6 +36,13 @@ enum HostScripts {
                 for (artifact, remote) in artifacts where remote == path {
                     inventory.releases.insert("\(artifact.service)/\(artifact.id)")
                 }
+            } else if line.hasPrefix("D ") {
+                // D <available KiB> <path>\t<mount point>
+                let rest = line.dropFirst(2)
+                guard let space = rest.firstIndex(of: " "), let kib = UInt64(rest[..<space]),
+                      let tab = rest.firstIndex(of: "\t") else { continue }
+                let path = String(rest[rest.index(after: space)..<tab])
+                inventory.free[path] = DiskFree(availableBytes: kib * 1024, mount: String(rest[rest.index(after: tab)...]))
             } else if line.hasPrefix("F ") {
                 let rest = line.dropFirst(2)
                 guard let space = rest.firstIndex(of: " ") else { continue }

@@ -26,7 +26,7 @@ public final class SSHFleetHost: FleetHost {
 
     public func inventory(artifacts: [(ReleaseArtifact, String)], files: [DesiredFile]) async throws -> Inventory {
         var args: [String] = []
-        for (_, path) in artifacts { args.append("R:\(path)") }
+        for (_, path) in artifacts { args += ["R:\(path)", "D:\(path)"] }
         for file in files { args.append("F:\(file.remotePath)") }
         let result = try await connection.exec(RemoteCommand(["sh", "-c", HostScripts.inventory, "inventory"] + args))
         guard result.succeeded else {
@@ -56,10 +56,27 @@ public final class SSHFleetHost: FleetHost {
         }
         let sizes = artifacts.map(\.artifact.size)
         let total = sizes.reduce(0, +)
-        try await connection.upload(requests, timeout: nil) { step in
-            let done = sizes.prefix(step.fileIndex).reduce(0, +) + step.bytesDone
-            progress?(done, total)
+        do {
+            try await connection.upload(requests, timeout: nil) { step in
+                let done = sizes.prefix(step.fileIndex).reduce(0, +) + step.bytesDone
+                progress?(done, total)
+            }
+        } catch let error as SSHError where error.kind == .remoteFile {
+            // SFTP (version 3) reports a full disk as a bare failure: look at the free space.
+            throw await spaceFailure(for: artifacts) ?? error
         }
+    }
+
+    /// A failure saying which file system is too full for `artifacts`, when one is; nil when
+    /// they fit (the upload failed for another reason) or the host cannot say.
+    func spaceFailure(for artifacts: [(artifact: ReleaseArtifact, remotePath: String)]) async -> HostFailure? {
+        let args = artifacts.map { "D:\($0.remotePath)" }
+        guard let result = try? await connection.exec(RemoteCommand(["sh", "-c", HostScripts.inventory, "inventory"] + args)),
+              result.succeeded else { return nil }
+        let free = HostScripts.parseInventory(result.stdoutText, artifacts: []).free
+        let observed = ObservedHost(host: host, diskFree: free)
+        return Planner.spaceShortfall(artifacts.map { ($0.artifact.size, $0.remotePath) }, on: observed)
+            .map { HostFailure(host: host.label, message: "upload failed: \($0)") }
     }
 
     public func write(_ files: [DesiredFile]) async throws {

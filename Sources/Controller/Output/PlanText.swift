@@ -26,6 +26,7 @@ public enum PlanText {
             for artifact in host.uploads {
                 out.append(row("upload", artifact.service, "release \(artifact.id)  \(Format.bytes(artifact.size))"))
             }
+            if let noSpace = host.noSpace { out.append("  CANNOT  \(noSpace)") }
             for change in host.files {
                 let relative = change.file.remotePath.hasPrefix(host.host.bkHome + "/")
                     ? String(change.file.remotePath.dropFirst(host.host.bkHome.count + 1)) : change.file.remotePath

@@ -11,14 +11,17 @@ public struct ObservedHost: Sendable {
     public var files: [String: String]
     /// Current content of managed files that differ from what is desired (for diffs).
     public var fileContents: [String: [UInt8]]
+    /// Free space where each release jar would be written, by the jar's remote path.
+    public var diskFree: [String: DiskFree]
 
     public init(host: FleetManifest.Host, services: [String: ServiceStatus] = [:], releases: Set<String> = [],
-                files: [String: String] = [:], fileContents: [String: [UInt8]] = [:]) {
+                files: [String: String] = [:], fileContents: [String: [UInt8]] = [:], diskFree: [String: DiskFree] = [:]) {
         self.host = host
         self.services = services
         self.releases = releases
         self.files = files
         self.fileContents = fileContents
+        self.diskFree = diskFree
     }
 
     /// True when `artifact` is already complete on this host.

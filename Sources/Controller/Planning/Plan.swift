@@ -13,6 +13,9 @@ public struct Plan: Sendable {
     public var hasChanges: Bool { hosts.contains { $0.hasChanges } }
     /// Hosts that could not be observed, and why: nothing is planned for them.
     public var unreached: [HostPlan] { hosts.filter { $0.unreached != nil } }
+    /// What keeps the plan from being carried out on a host it reached (no disk space), as
+    /// `host: why` lines.
+    public var problems: [String] { hosts.compactMap { host in host.noSpace.map { "\(host.host.label): \($0)" } } }
     /// How many instances the observed hosts' agents keep running now.
     public var runningBefore = 0
     /// True when the plan stops every instance running on the fleet and starts none (a
@@ -51,6 +54,9 @@ public struct HostPlan: Sendable {
     public var stops: [String]
     /// Why the host could not be observed; nil when it was. Such a host has nothing planned.
     public var unreached: String?
+    /// Set when the uploads do not fit on the host's disk: what is short, where. A deploy with
+    /// such a host uploads nothing.
+    public var noSpace: String?
 
     public var hasChanges: Bool {
         !uploads.isEmpty || !files.isEmpty || !stops.isEmpty || changes.contains { $0.action != .none }

@@ -42,11 +42,13 @@ public enum Planner {
     static func plan(host: FleetManifest.Host, instances: [DesiredInstance], observed: ObservedHost,
                      placed: Set<String>, only: Set<String>?) -> HostPlan {
         var uploads: [ReleaseArtifact] = []
+        var uploadPaths: [String] = []
         var files: [FileChange] = []
         var changes: [InstanceChange] = []
         for instance in instances {
             if !observed.hasRelease(instance.artifact) && !uploads.contains(instance.artifact) {
                 uploads.append(instance.artifact)
+                uploadPaths.append(instance.releaseJar)
             }
             var changedFiles: [String] = []
             for file in instance.files where observed.files[file.remotePath] != file.sha256 {
@@ -60,7 +62,27 @@ public enum Planner {
         let stops = observed.services.values
             .filter { !placed.contains($0.name) && $0.desired == .running && (only?.contains($0.name) ?? true) }
             .map(\.name).sorted()
-        return HostPlan(host: host, uploads: uploads, files: files, changes: changes, stops: stops)
+        var plan = HostPlan(host: host, uploads: uploads, files: files, changes: changes, stops: stops)
+        plan.noSpace = spaceShortfall(zip(uploads, uploadPaths).map { ($0.size, $1) }, on: observed)
+        return plan
+    }
+
+    /// What to tell the operator when the uploads (bytes, remote path) do not fit in the free
+    /// space of the file systems they go to; nil when they fit or the host did not say.
+    static func spaceShortfall(_ uploads: [(UInt64, String)], on observed: ObservedHost) -> String? {
+        var need: [String: (bytes: UInt64, free: UInt64, path: String)] = [:]
+        for (bytes, path) in uploads {
+            guard let free = observed.diskFree[path] else { continue }
+            // …/releases/<id>/job-x.jar: name the releases folder, which exists.
+            let releases = path.split(separator: "/").dropLast(2).joined(separator: "/")
+            need[free.mount, default: (0, free.availableBytes, "/" + releases)].bytes += bytes
+        }
+        let short = need.filter { $0.value.bytes > $0.value.free }.sorted { $0.key < $1.key }
+        guard !short.isEmpty else { return nil }
+        return short.map { mount, entry in
+            "no space for the new release under \(entry.path) (file system \(mount)): "
+                + "\(Format.bytes(entry.free)) free, the upload needs \(Format.bytes(entry.bytes))"
+        }.joined(separator: "; ") + "; free some space there, then deploy again"
     }
 
     static func change(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
