@@ -48,8 +48,16 @@ public struct Sandbox: Sendable {
         return Sandbox(dir: "\(base)/\(name)", network: network)
     }
 
+    /// sshd_config changes, as `deploy/sandbox/sandbox` reads them: `"*"` for every host
+    /// (`JOBFLEET_SANDBOX_SSHD`), a host's name (`"h2"`) for that host only.
+    public var sshdSettings: [String: String] = [:]
+
     public var environment: [String: String] {
-        ["JOBFLEET_SANDBOX_DIR": dir, "JOBFLEET_SANDBOX_NET": network]
+        var variables = ["JOBFLEET_SANDBOX_DIR": dir, "JOBFLEET_SANDBOX_NET": network]
+        for (host, settings) in sshdSettings {
+            variables[host == "*" ? "JOBFLEET_SANDBOX_SSHD" : "JOBFLEET_SANDBOX_SSHD_\(host.uppercased())"] = settings
+        }
+        return variables
     }
 
     public var identity: String { "\(dir)/id_ed25519" }

@@ -1,11 +1,15 @@
 import CLibSSH2
+import Foundation
 
 /// The libssh2 implementation of `HostConnection`: one session per host, driven by a thread of
 /// its own, reused for every operation of a command.
 public final class LibSSH2Connection: HostConnection {
     /// The host this connection reaches.
     public let target: SSHTarget
-    private let handle: SessionHandle
+    let handle: SessionHandle
+    /// A second connection to the same host, made only when its sshd refuses another channel
+    /// on this one while a stream holds a channel open (`MaxSessions 1`).
+    private let spare = SpareConnection()
 
     private init(target: SSHTarget, handle: SessionHandle) {
         self.target = target
@@ -28,7 +32,7 @@ public final class LibSSH2Connection: HostConnection {
     /// Runs `command` to completion within `timeout` (default: the target's command timeout).
     public func exec(_ command: RemoteCommand, timeout: Duration?) async throws -> ExecResult {
         let limit = timeout ?? target.commandTimeout
-        return try await handle.run { try $0.exec(command, timeout: limit) }
+        return try await withRoom { try $0.exec(command, timeout: limit) }
     }
 
     /// Uploads files verified and atomically; `timeout` bounds how long a transfer may stall.
@@ -37,22 +41,93 @@ public final class LibSSH2Connection: HostConnection {
                        progress: UploadProgressHandler?) async throws -> [UploadResult] {
         let limit = timeout ?? target.commandTimeout
         let digests = PendingDigests(paths: files.map { $0.sha256 == nil ? $0.localPath : nil })
-        return try await handle.run { try $0.upload(files, digests: digests, stallTimeout: limit, progress: progress) }
+        return try await withRoom { try $0.upload(files, digests: digests, stallTimeout: limit, progress: progress) }
+    }
+
+    /// Runs `body` on this session, or, when the host refuses another channel here while
+    /// this session holds one open, on the spare connection, which later calls then use
+    /// directly. A refusal with nothing else open (or on the spare too) is reported as the
+    /// server's session limit.
+    private func withRoom<T: Sendable>(_ body: @escaping @Sendable (SSHSession) throws -> T) async throws -> T {
+        if let connection = spare.existing {
+            return try await Self.limited(target) { try await connection.handle.run(body) }
+        }
+        do {
+            return try await handle.run(body)
+        } catch let refused as ChannelRefused {
+            guard refused.openChannels > 0 else { throw Self.sessionLimit(target, refused) }
+        }
+        let connection = try await spare.connection(to: target)
+        return try await Self.limited(target) { try await connection.handle.run(body) }
+    }
+
+    private static func limited<T>(_ target: SSHTarget, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let refused as ChannelRefused {
+            throw sessionLimit(target, refused)
+        }
+    }
+
+    /// The error for a host whose sshd refuses every channel JobFleet needs at once.
+    static func sessionLimit(_ target: SSHTarget, _ refused: ChannelRefused) -> SSHError {
+        SSHError(host: target.label, kind: .protocolFailure,
+                 message: "the host's sshd refused to open another channel on the connection (\(refused.error.message)); it limits sessions per connection",
+                 hint: "set MaxSessions in the host's sshd_config to 2 or more (the default is 10) and reload sshd")
     }
 
     /// Starts `command` as a line stream; `timeout` bounds each read and write.
     public func openStream(_ command: RemoteCommand, timeout: Duration?) async throws -> any HostStream {
         let limit = timeout ?? target.commandTimeout
-        let channel = try await handle.run { session in
+        let open: @Sendable (SSHSession) throws -> SSHChannel = { session in
             try session.ensureUsable()
             return try SSHChannel(session: session, command: command, until: .after(limit, .command))
         }
-        return LibSSH2Stream(handle: handle, channel: channel, timeout: limit)
+        do {
+            return LibSSH2Stream(handle: handle, channel: try await handle.run(open), timeout: limit)
+        } catch let refused as ChannelRefused {
+            guard refused.openChannels > 0 else { throw Self.sessionLimit(target, refused) }
+        }
+        let connection = try await spare.connection(to: target)
+        let channel = try await Self.limited(target) { try await connection.handle.run(open) }
+        return LibSSH2Stream(handle: connection.handle, channel: channel, timeout: limit)
     }
 
-    /// Disconnects politely (bounded to two seconds) and frees the session.
+    /// Disconnects politely (bounded to two seconds) and frees the session, and the spare one.
     public func close() async {
+        if let connection = spare.existing { await connection.close() }
         _ = try? await handle.run { $0.close() }
+    }
+}
+
+/// The second connection of a `LibSSH2Connection`, made at most once, when first needed.
+private final class SpareConnection: @unchecked Sendable {
+    private let lock = NSLock()
+    private var made: Task<LibSSH2Connection, any Error>?
+    private var ready: LibSSH2Connection?
+
+    /// The spare connection once it is made.
+    var existing: LibSSH2Connection? { lock.withLock { ready } }
+
+    /// Connects the spare (once; concurrent callers share the attempt; a failed attempt is
+    /// tried again by the next caller).
+    func connection(to target: SSHTarget) async throws -> LibSSH2Connection {
+        let task = lock.withLock {
+            if let made { return made }
+            let task = Task { try await LibSSH2Connection.connect(to: target) }
+            made = task
+            return task
+        }
+        do {
+            let connection = try await task.value
+            lock.withLock { ready = connection }
+            return connection
+        } catch {
+            lock.withLock { made = nil }
+            throw SSHError(host: target.label, kind: .protocolFailure,
+                           message: "the host's sshd refused another channel on the connection (it limits sessions per connection, MaxSessions), and a second connection failed: \(error)",
+                           hint: "set MaxSessions in the host's sshd_config to 2 or more")
+        }
     }
 }
 

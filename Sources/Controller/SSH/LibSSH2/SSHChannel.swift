@@ -6,6 +6,8 @@ final class SSHChannel: @unchecked Sendable {
     let session: SSHSession
     private let raw: OpaquePointer
     private var freed = false
+    /// Whether this channel is still counted in the session's `openChannels`.
+    private var counted = true
     /// One read buffer per channel; output is copied out of it as it arrives.
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
 
@@ -16,14 +18,44 @@ final class SSHChannel: @unchecked Sendable {
     enum Stream: Int32 { case stdout = 0, stderr = 1 }
 
     /// Opens a session channel and starts `command` on it.
-    init(session: SSHSession, command: RemoteCommand, until deadline: Deadline) throws {
+    convenience init(session: SSHSession, command: RemoteCommand, until deadline: Deadline) throws {
+        try self.init(session: session, request: "exec", message: command.line, until: deadline)
+    }
+
+    /// Opens a session channel and makes `request` ("exec" or "subsystem") with `message`.
+    /// A channel the server refuses to open throws `ChannelRefused` after the session's idle
+    /// SFTP channel, if any, was closed to make room and the open tried once more.
+    init(session: SSHSession, request: String, message: String, until deadline: Deadline) throws {
         self.session = session
-        raw = try session.open("opening a channel", until: deadline) {
-            libssh2_channel_open_ex(session.raw, "session", 7, Self.window, UInt32(LIBSSH2_CHANNEL_PACKET_DEFAULT), nil, 0)
+        raw = try Self.openChannel(session, until: deadline)
+        session.openChannels += 1
+        do {
+            try session.call(request == "exec" ? "starting the command" : "starting the \(message) subsystem", until: deadline) {
+                libssh2_channel_process_startup(raw, request, UInt32(request.utf8.count), message, UInt32(message.utf8.count))
+            }
+        } catch {
+            release(until: .after(.seconds(1), .cleanup))
+            throw error
         }
-        let line = command.line
-        try session.call("starting the command", until: deadline) {
-            libssh2_channel_process_startup(raw, "exec", 4, line, UInt32(line.utf8.count))
+    }
+
+    private static func openChannel(_ session: SSHSession, until deadline: Deadline) throws -> OpaquePointer {
+        var madeRoom = false
+        while true {
+            if let handle = libssh2_channel_open_ex(session.raw, "session", 7, window, UInt32(LIBSSH2_CHANNEL_PACKET_DEFAULT), nil, 0) {
+                return handle
+            }
+            let code = libssh2_session_last_errno(session.raw)
+            if code == LIBSSH2_ERROR_CHANNEL_FAILURE {
+                let error = session.failure(code: code, doing: "opening a channel")
+                if !madeRoom, try session.releaseSFTP(until: deadline) {
+                    madeRoom = true
+                    continue
+                }
+                throw ChannelRefused(error: error, openChannels: session.openChannels)
+            }
+            _ = try session.check(code, "opening a channel")
+            try session.waitForSocket(until: deadline, doing: "opening a channel")
         }
     }
 
@@ -131,8 +163,18 @@ final class SSHChannel: @unchecked Sendable {
     /// Frees the channel once. A closed session already freed it; a broken one may be
     /// mid-packet, so its channels are left for the session's own free.
     private func release(until deadline: Deadline) {
+        if !counted { return }
+        counted = false
+        session.openChannels -= 1
         guard !freed, !session.isClosed, session.broken == nil else { return }
         freed = true
         _ = try? session.call("freeing the channel", until: deadline) { libssh2_channel_free(raw) }
     }
+}
+
+/// The server refused to open one more channel on a session (sshd's `MaxSessions`). The
+/// session is unharmed; `openChannels` says how many channels it held at the time.
+struct ChannelRefused: Error {
+    var error: SSHError
+    var openChannels: Int
 }

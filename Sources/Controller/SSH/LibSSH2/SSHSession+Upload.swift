@@ -14,12 +14,18 @@ extension SSHSession {
         try ensureUsable()
         let plans = try files.map { try plan($0) }
         var leftovers: [String] = []
+        let useSFTP = try sftpOffered(until: .after(stallTimeout, .transfer))
         do {
             var sizes: [UInt64] = []
             for (index, plan) in plans.enumerated() {
-                try makeDirectories(plan.directory, until: .after(stallTimeout, .transfer))
                 leftovers.append(plan.temporaryPath)
-                sizes.append(try send(plan, index: index, stallTimeout: stallTimeout, progress: progress))
+                if useSFTP {
+                    try makeDirectories(plan.directory, until: .after(stallTimeout, .transfer))
+                    sizes.append(try send(plan, index: index, stallTimeout: stallTimeout, progress: progress))
+                } else {
+                    sizes.append(try sendOverExec(plan.request, directory: plan.directory, temporaryPath: plan.temporaryPath,
+                                                  index: index, stallTimeout: stallTimeout, progress: progress))
+                }
             }
             let expected: [String]
             do {
@@ -32,7 +38,7 @@ extension SSHSession {
                 UploadResult(remotePath: plans[$0].request.remotePath, bytes: sizes[$0], sha256: expected[$0])
             }
         } catch {
-            removeLeftovers(leftovers)
+            if useSFTP { removeLeftovers(leftovers) } else { removeOverExec(leftovers) }
             throw error
         }
     }
@@ -61,6 +67,8 @@ extension SSHSession {
             let opened = try open("starting SFTP", until: deadline) { libssh2_sftp_init(raw) }
             sftp = opened
             return opened
+        } catch let error as SSHError where error.kind == .protocolFailure && libssh2_session_last_errno(raw) == LIBSSH2_ERROR_CHANNEL_FAILURE {
+            throw ChannelRefused(error: error, openChannels: openChannels)
         } catch let error as SSHError where error.kind == .protocolFailure {
             throw SSHError(host: target.label, kind: .remoteFile, message: error.message,
                            hint: "the host's sshd must offer the sftp subsystem (Subsystem sftp in sshd_config)")

@@ -13,6 +13,8 @@ final class SSHSession: @unchecked Sendable {
     private let socket: Int32
     /// The SFTP subsystem, opened on first upload and kept for the next ones.
     var sftp: OpaquePointer?
+    /// Exec and stream channels open on this session now (the SFTP channel not counted).
+    var openChannels = 0
     /// Set when a deadline passed or the connection broke. libssh2 may then be in the middle of
     /// a packet, so the session is not used again; later operations report this first failure.
     private(set) var broken: SSHError?
@@ -175,12 +177,25 @@ final class SSHSession: @unchecked Sendable {
              LIBSSH2_ERROR_TIMEOUT:
             return markBroken(SSHError(host: target.label, kind: .connectionLost, message: "\(what) failed: connection lost (\(detail))",
                                        hint: "the host closed the connection or the network dropped it; check the host and its sshd log"))
+        case LIBSSH2_ERROR_CHANNEL_FAILURE, LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED, LIBSSH2_ERROR_CHANNEL_CLOSED,
+             LIBSSH2_ERROR_CHANNEL_EOF_SENT:
+            // One channel was refused or ended; the session itself is fine.
+            return SSHError(host: target.label, kind: .protocolFailure, message: "\(what) failed: \(detail)")
         case LIBSSH2_ERROR_KEX_FAILURE, LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE, LIBSSH2_ERROR_METHOD_NONE:
             return markBroken(SSHError(host: target.label, kind: .protocolFailure, message: "\(what) failed: \(detail)",
                                        hint: "JobFleet accepts \(LibSSH2.acceptedAlgorithms); the host's sshd offers none of one kind"))
         default:
             return markBroken(SSHError(host: target.label, kind: .protocolFailure, message: "\(what) failed: \(detail)"))
         }
+    }
+
+    /// Closes the SFTP subsystem to free its channel for another (a server with a small
+    /// `MaxSessions`); false when none was open. It is opened again when next needed.
+    func releaseSFTP(until deadline: Deadline) throws -> Bool {
+        guard let sftp else { return false }
+        try call("closing SFTP", until: deadline) { libssh2_sftp_shutdown(sftp) }
+        self.sftp = nil
+        return true
     }
 
     // MARK: Teardown
