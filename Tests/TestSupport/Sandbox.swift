@@ -60,18 +60,45 @@ public struct Sandbox: Sendable {
         return variables
     }
 
+    /// The account the hosts' sshd runs as and the controller logs in as; nil for the account
+    /// running the tests. Set when the tests run as root, to log in as an ordinary user.
+    public var loginUser: String?
+
+    /// The script with `arguments`, run as `loginUser` when one is set (through `runuser`).
+    private func script(_ arguments: [String]) throws -> CommandResult {
+        guard let loginUser else {
+            return try Command.run("/bin/bash", [Self.script] + arguments, environment: environment)
+        }
+        let variables = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return try Command.run("runuser", ["-u", loginUser, "--", "env"] + variables + ["/bin/bash", Self.script] + arguments,
+                               currentDirectory: "/")
+    }
+
+    /// Makes `name` an ordinary local account with a home and a shell, if it is not one yet,
+    /// and gives it the sandbox directory. Needs root.
+    public func prepareLoginUser(_ name: String) throws {
+        if try !Command.run("id", ["-u", name]).succeeded {
+            let made = try Command.run("useradd", ["--system", "--create-home", "--home-dir", "/var/lib/\(name)",
+                                                   "--shell", "/bin/bash", name])
+            guard made.succeeded else { throw SandboxError(message: "useradd \(name) failed: \(made.stderr)") }
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let owned = try Command.run("chown", ["-R", "\(name):", dir])
+        guard owned.succeeded else { throw SandboxError(message: "chown \(name) \(dir) failed: \(owned.stderr)") }
+    }
+
     public var identity: String { "\(dir)/id_ed25519" }
     public var knownHosts: String { "\(dir)/known_hosts" }
     public var releaseDir: String { "\(dir)/release" }
     public var envFile: String { "\(dir)/job.env" }
-    public var user: String { ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 }
+    public var user: String { loginUser ?? ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 }
         ?? (getuid() == 0 ? "root" : NSUserName()) }
 
     /// Brings up `count` hosts (idempotent) and reads back the manifest path and host table.
     @discardableResult
     public mutating func up(_ count: Int) throws -> CommandResult {
         try Prerequisites.require()
-        let result = try Command.run("/bin/bash", [Self.script, "up", String(count)], environment: environment)
+        let result = try script(["up", String(count)])
         guard result.succeeded else {
             throw SandboxError(message: "sandbox up \(count) failed (\(result.status)):\n\(result.stdout)\n\(result.stderr)")
         }
@@ -93,7 +120,7 @@ public struct Sandbox: Sendable {
     /// Stops everything the sandbox started.
     @discardableResult
     public func down() throws -> CommandResult {
-        try Command.run("/bin/bash", [Self.script, "down"], environment: environment)
+        try script(["down"])
     }
 
     /// `hosts.tsv`: one line per host, `name<TAB>address<TAB>port<TAB>bk_home`.

@@ -28,7 +28,6 @@ struct CopyOutput {
         }
     }
 
-    /// Prints a summary to stderr; true when every host has the file.
     /// Prints the one-line summary; the exit status (2 when a host was not reached, 1 when an
     /// upload failed).
     func summarize(_ outcomes: [Outcome]) -> Int32 {

@@ -111,8 +111,17 @@ extension SSHSession {
         return size
     }
 
-    /// `receive DIR TMP MODE`, with the file on standard input.
+    /// `receive DIR TMP MODE`, with the file on standard input. The nearest existing folder of
+    /// DIR must be a directory, as the SFTP path checks.
     static let receiver = """
+        d=$1
+        while [ -n "$d" ]; do
+          if [ -e "$d" ] || [ -L "$d" ]; then
+            [ -d "$d" ] || { printf '%s exists and is not a directory\n' "$d" >&2; exit 1; }
+            break
+          fi
+          d=${d%/*}
+        done
         umask 022
         mkdir -p -- "$1" || exit 1
         umask 077
