@@ -39,7 +39,7 @@ struct FleetManifestTests {
         #expect(manifest.ssh.connectTimeout == .seconds(5))
         #expect(manifest.ssh.identities == ["/keys/id_ed25519"])
         #expect(manifest.release?.dir == "/etc/fleet/bk-job-3.9.0")
-        #expect(manifest.release?.env == "/etc/fleet/job.env")
+        #expect(manifest.release?.envFiles == ["/etc/fleet/job.env"])
         #expect(manifest.release?.secretKeys == ["BK_JOB_ESB_SIGN"])
         #expect(manifest.catalogPath == "/etc/fleet/deploy/bk-job/catalog.yaml")
         #expect(manifest.hosts(of: "job-execute").map(\.name) == ["job-1", "job-2"])

@@ -1,32 +1,107 @@
+import Foundation
 import Testing
 @testable import Controller
 
 @Suite("Env files and templates")
 struct RenderingTests {
-    @Test("env files: comments, quotes, export, no expansion")
+    @Test("env files read as bash sources them: comments, quotes, export, escapes")
     func parsesEnv() throws {
-        let env = try EnvFile.parse("""
+        let env = try EnvFile.parse(#"""
             # actuator
             BK_JOB_ACTUATOR_USER=admin
             export BK_JOB_ACTUATOR_PASSWORD="s3cr et"
-            HOME_DIR=$HOME
+            LITERAL='$HOME and `x` stay'
+            ESCAPED=a\ b\$c
+            PRICE=5$ # a comment after a space
+            HASH=a#b
 
-            PORT = 10505
-            """, path: "job.env")
+            PORT=10505
+            """#, path: "job.env")
         #expect(env.values["BK_JOB_ACTUATOR_USER"] == "admin")
         #expect(env.values["BK_JOB_ACTUATOR_PASSWORD"] == "s3cr et")
-        #expect(env.values["HOME_DIR"] == "$HOME")
+        #expect(env.values["LITERAL"] == "$HOME and `x` stay")
+        #expect(env.values["ESCAPED"] == "a b$c")
+        #expect(env.values["PRICE"] == "5$")
+        #expect(env.values["HASH"] == "a#b")
         #expect(env.values["PORT"] == "10505")
-        #expect(env.lines["PORT"] == 6)
+        #expect(env.lines["PORT"] == 9)
+        #expect(env.warnings.isEmpty)
     }
 
-    @Test("bad env lines are reported together with their line numbers")
+    @Test("$NAME and ${NAME} expand to what an earlier line or file set; a later file wins")
+    func expands() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jobfleet-env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "BK_DOMAIN=bk.example.com\nBK_JOB_GATEWAY_SERVER_HTTP_PORT=1\nBK_HOME=/data/bkee\n".write(toFile: "\(dir.path)/global.env", atomically: true, encoding: .utf8)
+        try #"""
+            BK_HOME=
+            BK_JOB_GATEWAY_SERVER_HTTP_PORT=10506
+            BK_JOB_GATEWAY_URL=job-gateway.service.consul:$BK_JOB_GATEWAY_SERVER_HTTP_PORT
+            BK_JOB_WEB_URL="http://job.${BK_DOMAIN}/"
+            BK_JOB_LOG_DIR=$BK_HOME/logs/job
+            BK_JOB_SELF=$LAN_IP:${HOST_NAME}
+            """#.write(toFile: "\(dir.path)/job.env", atomically: true, encoding: .utf8)
+        let env = try EnvFile.load(paths: ["\(dir.path)/global.env", "\(dir.path)/job.env"])
+        #expect(env.values["BK_JOB_GATEWAY_URL"] == "job-gateway.service.consul:10506")
+        #expect(env.values["BK_JOB_WEB_URL"] == "http://job.bk.example.com/")
+        #expect(env.origins["BK_JOB_GATEWAY_SERVER_HTTP_PORT"] == .init(file: "\(dir.path)/job.env", line: 2))
+        // The per-host keys are never taken from a file; a use of them is kept for each host.
+        #expect(env.values["BK_HOME"] == nil)
+        #expect(env.values["BK_JOB_LOG_DIR"] == "__BK_HOME__/logs/job")
+        #expect(env.values["BK_JOB_SELF"] == "__LAN_IP__:__HOST_NAME__")
+        #expect(env.warnings.map(\.description) == [
+            "\(dir.path)/global.env:3: BK_HOME: is ignored: jobfleet sets BK_HOME for each host (hosts[].bk_home and address in the manifest)",
+        ])
+        let host = FleetManifest.Host(name: "h1", address: "10.0.0.1", port: 22, bkHome: "/srv/bk", user: "root")
+        let values = DesiredFleet.hostValues(host, env.values)
+        #expect(values["BK_JOB_LOG_DIR"] == "/srv/bk/logs/job")
+        #expect(values["BK_JOB_SELF"] == "10.0.0.1:h1")
+        #expect(values["BK_HOME"] == "/srv/bk")
+    }
+
+    @Test("what a sourced env file could only do by running something is refused, with its line")
+    func refusesShell() throws {
+        let lines = [
+            "A=$(hostname)", "B=`id`", "C=$((1+2))", "D=${X:-fallback}", "E=a b", "F=x;y", "G=\"open", "H='open",
+            "I=$1", "J=ab\\", "K=$'a\\tb'",
+        ]
+        let error = try #require(throws: ConfigError.self) {
+            try EnvFile.parse(lines.joined(separator: "\n"), path: "job.env")
+        }
+        #expect(error.issues.map(\.line) == Array(1...lines.count).map { Optional($0) })
+        let text = error.description
+        #expect(text.contains("job.env:1: A: runs a command ($(…) or $((…)))"))
+        #expect(text.contains("job.env:2: B: runs a command (`…`)"))
+        #expect(text.contains("job.env:4: D: '${X:-fallback}' is not a plain variable"))
+        #expect(text.contains("job.env:5: E: has a space outside quotes"))
+        #expect(text.contains("job.env:6: F: has ';' outside quotes"))
+        #expect(text.contains("job.env:7: G: the double quote is not closed"))
+        #expect(text.contains("job.env:9: I: uses the shell parameter '$1'"))
+        #expect(text.contains("job.env:11: K: uses bash's $'…' quoting"))
+    }
+
+    @Test("a name no earlier line sets is an error naming it, or expands empty with a warning under undefined: empty")
+    func undefinedNames() throws {
+        let text = "URL=http://$BK_DOMAIN/job\n"
+        let error = try #require(throws: ConfigError.self) { try EnvFile.parse(text, path: "job.env") }
+        #expect(error.description.contains("job.env:1: URL: uses $BK_DOMAIN, which no env file sets before this line"))
+        #expect(error.description.contains("release.undefined: empty"))
+        let env = try EnvFile.parse(text, path: "job.env", undefined: .empty)
+        #expect(env.values["URL"] == "http:///job")
+        #expect(env.warnings.map(\.description) == ["job.env:1: URL: uses $BK_DOMAIN, which no env file sets before this line; it expands empty"])
+    }
+
+    @Test("bad env lines are reported together with their line numbers; a key set twice warns and the later wins")
     func rejectsBadEnv() throws {
         let error = try #require(throws: ConfigError.self) {
-            try EnvFile.parse("GOOD=1\nno equals here\nlower=2\nGOOD=3\n", path: "job.env")
+            try EnvFile.parse("GOOD=1\nno equals here\nlower=2\nPORT = 1\n", path: "job.env")
         }
         #expect(error.issues.map(\.line) == [2, 3, 4])
-        #expect(error.description.contains("job.env:4: GOOD: is already set on line 1"))
+        #expect(error.description.contains("job.env:4: PORT: is not a valid key"))
+        let twice = try EnvFile.parse("GOOD=1\nGOOD=3\n", path: "job.env")
+        #expect(twice.values["GOOD"] == "3")
+        #expect(twice.warnings.map(\.description) == ["job.env:2: GOOD: is set again (first on line 1); this later value is used, as bash would"])
     }
 
     @Test("a template renders every placeholder")

@@ -33,6 +33,7 @@ struct FleetOptions: ParsableArguments {
     func loadFleet(services: [String] = []) throws -> LoadedFleet {
         let fleet = try LoadedFleet.load(loadManifest(), services: services)
         Console.hideSecrets(fleet.desired.mask)
+        for warning in fleet.desired.warnings { Console.warn(warning.description) }
         return fleet
     }
 

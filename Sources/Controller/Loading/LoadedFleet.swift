@@ -25,7 +25,9 @@ struct LoadedFleet: Sendable {
                 message: "is required: name the service catalog, e.g. deploy/bk-job/catalog.yaml")])
         }
         let catalog = try ServiceCatalog.load(path: catalogPath)
-        let env = try manifest.release?.env.map { try EnvFile.load(path: $0) }
+        let env = try manifest.release.flatMap { release in
+            release.envFiles.isEmpty ? nil : try EnvFile.load(paths: release.envFiles, undefined: release.undefined)
+        }
         let desired = try DesiredFleet.build(manifest: manifest, catalog: catalog, env: env, checksums: checksums)
         checksums.save()
         let fleet = LoadedFleet(input: input, catalog: catalog, desired: desired, checksums: checksums)

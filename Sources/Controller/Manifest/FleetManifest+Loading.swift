@@ -8,7 +8,7 @@ extension FleetManifest {
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
                           "connect_timeout", "command_timeout", "agent_timeout", "forks"]
     static let hostKeys = ["name", "address", "port", "bk_home", "user"]
-    static let releaseKeys = ["dir", "env", "secret_keys"]
+    static let releaseKeys = ["dir", "env", "secret_keys", "undefined"]
 
     /// Loads and validates the manifest at `path`. Every problem is reported at once, each with
     /// file, line and field; no host is contacted.
@@ -45,7 +45,19 @@ extension FleetManifest {
         if let node = top["release"], let map = reader.mapping(node, at: "release") {
             reader.rejectUnknownKeys(map, allowed: releaseKeys)
             let dir = reader.string(map, "dir", required: true) ?? ""
-            let env = reader.string(map, "env")
+            var envFiles: [String] = []
+            if let node = map["env"], let list = reader.stringList(node, at: "release.env") {
+                for (path, item) in list {
+                    if path.isEmpty { reader.report(item, "release.env", "must not be empty") } else { envFiles.append(path) }
+                }
+            }
+            var undefined = UndefinedPolicy.error
+            if let text = reader.string(map, "undefined") {
+                if let policy = UndefinedPolicy(rawValue: text) { undefined = policy } else {
+                    reader.report(map["undefined"], "release.undefined",
+                                  "must be error (refuse a placeholder without a value) or empty (render it empty, with a warning), got '\(text)'")
+                }
+            }
             var secretKeys: [String] = []
             if let node = map["secret_keys"], let list = reader.stringList(node, at: "release.secret_keys") {
                 for (key, item) in list {
@@ -55,7 +67,8 @@ extension FleetManifest {
                 }
             }
             release = Release(dir: LocalPath.absolute(dir, relativeTo: baseDir),
-                              env: env.map { LocalPath.absolute($0, relativeTo: baseDir) }, secretKeys: secretKeys)
+                              envFiles: envFiles.map { LocalPath.absolute($0, relativeTo: baseDir) },
+                              secretKeys: secretKeys, undefined: undefined)
         }
         let catalog = reader.string(top, "catalog").map { LocalPath.absolute($0, relativeTo: baseDir) }
         let services = parsePlacement(top["services"], reader: reader, hosts: hosts)

@@ -78,10 +78,12 @@ public struct FleetManifest: Sendable {
     public struct Release: Sendable, Equatable {
         /// Release directory in the upstream layout (absolute).
         public var dir: String
-        /// The `KEY=value` env file (absolute), if any.
-        public var env: String?
+        /// The env files (absolute), read in order: BlueKing's global env file, then `job.env`.
+        public var envFiles: [String] = []
         /// Env keys that hold secrets although their names do not say so (`release.secret_keys`).
         public var secretKeys: [String] = []
+        /// What a placeholder without a value does (`release.undefined`).
+        public var undefined: UndefinedPolicy = .error
     }
 
     /// The hosts one service runs on.

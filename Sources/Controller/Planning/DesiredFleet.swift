@@ -12,15 +12,15 @@ public struct DesiredFleet: Sendable {
     public var values: [String: String]
     /// Hides the secrets among `values` in anything printed or recorded.
     public var mask: SecretMask
+    /// What the operator should know that does not stop a deploy (from the env files, and
+    /// placeholders rendered empty under `release.undefined: empty`).
+    public var warnings: [ConfigIssue] = []
 
     /// Instances on `host`.
     public func instances(on host: String) -> [DesiredInstance] { instances.filter { $0.host.name == host } }
 
     /// Instances of `service`.
     public func instances(of service: String) -> [DesiredInstance] { instances.filter { $0.service == service } }
-
-    /// Keys the controller sets per host; `job.env` may not set them.
-    static let builtInKeys = ["BK_HOME", "LAN_IP", "HOST_NAME"]
 
     /// Builds the desired fleet. Every problem (unknown service in the placement, missing jar,
     /// template or env value) is reported at once.
@@ -32,10 +32,7 @@ public struct DesiredFleet: Sendable {
         }
         var issues: [ConfigIssue] = []
         var values = env?.values ?? [:]
-        for key in builtInKeys where values[key] != nil {
-            issues.append(ConfigIssue(file: env?.path ?? "", line: env?.lines[key], field: key,
-                                      message: "is set by jobfleet for each host; remove it from the env file"))
-        }
+        var warnings = env?.warnings ?? []
         if values["BK_JOB_CONFIG_SERVERS"] == nil, let configService = catalog.service("job-config") {
             let hosts = manifest.hosts(of: "job-config")
             let servers = hosts.compactMap { host -> String? in
@@ -75,6 +72,7 @@ public struct DesiredFleet: Sendable {
                 }
             }
             guard let artifact = artifacts[definition.name] else { continue }
+            if release.undefined == .empty { warnings += renderEmpty(definition, templates: templates, values: &values) }
             for host in manifest.hosts(of: placement.service) {
                 do {
                     instances.append(try instance(of: definition, on: host, artifact: artifact, catalog: catalog,
@@ -89,14 +87,36 @@ public struct DesiredFleet: Sendable {
         issues = issues.filter { seen.insert($0.description).inserted }
         if !issues.isEmpty { throw ConfigError(issues: issues) }
         let mask = SecretMask(env: values, extraKeys: Set(release.secretKeys))
-        return DesiredFleet(manifest: manifest, catalog: catalog, instances: instances, values: values, mask: mask)
+        return DesiredFleet(manifest: manifest, catalog: catalog, instances: instances, values: values, mask: mask,
+                            warnings: warnings)
     }
 
+    /// Under `release.undefined: empty`: gives every placeholder of `definition`'s templates
+    /// that has no value an empty one, with a warning for each (once per key).
+    static func renderEmpty(_ definition: ServiceDefinition, templates: [String: Template],
+                            values: inout [String: String]) -> [ConfigIssue] {
+        var warnings: [ConfigIssue] = []
+        for config in definition.configs {
+            guard let template = templates[config.template] else { continue }
+            for placeholder in template.placeholders
+            where values[placeholder.key] == nil && !EnvFile.perHostKeys.contains(placeholder.key) {
+                values[placeholder.key] = ""
+                warnings.append(ConfigIssue(file: template.file, line: placeholder.line, field: placeholder.key,
+                    message: "has no value in the env files; rendered empty (release.undefined: empty)"))
+            }
+        }
+        return warnings
+    }
+
+    /// `values` for `host`: its own BK_HOME, LAN_IP and HOST_NAME, also where an env value
+    /// used them (`$BK_HOME/logs` was kept as `__BK_HOME__/logs`).
     static func hostValues(_ host: FleetManifest.Host, _ values: [String: String]) -> [String: String] {
-        var result = values
-        result["BK_HOME"] = host.bkHome
-        result["LAN_IP"] = host.address
-        result["HOST_NAME"] = host.name
+        let own = ["BK_HOME": host.bkHome, "LAN_IP": host.address, "HOST_NAME": host.name]
+        var result = values.mapValues { value in
+            guard value.contains("__") else { return value }
+            return own.reduce(value) { $0.replacingOccurrences(of: "__\($1.key)__", with: $1.value) }
+        }
+        result.merge(own) { $1 }
         return result
     }
 

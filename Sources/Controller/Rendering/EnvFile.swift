@@ -1,73 +1,139 @@
 import Foundation
 import Shared
 
-/// A `job.env` file: `KEY=value` lines giving the values of `__KEY__` placeholders.
+/// The env files of a release, read in order as `set -o allexport; source FILE` reads them: the
+/// values of `__KEY__` placeholders. BlueKing's global env file usually comes first, then
+/// `job.env`; a later assignment wins, and `$NAME`/`${NAME}` expand to what was set before.
 ///
-/// No shell expansion happens: `$HOME` stays `$HOME`. One pair of surrounding quotes is
-/// removed. `#` starts a comment only at the beginning of a line.
+/// The keys jobfleet sets per host (`BK_HOME`, `LAN_IP`, `HOST_NAME`) are not taken from the
+/// files: an assignment to one is ignored (upstream's `job.env` has an empty `BK_HOME=`), and
+/// `$BK_HOME` in a value is kept as `__BK_HOME__`, so it becomes each host's own value.
 public struct EnvFile: Sendable {
-    /// The file this was read from (for messages).
-    public var path: String
+    /// Where a key was last set.
+    public struct Origin: Sendable, Equatable {
+        public var file: String
+        public var line: Int
+    }
+
+    /// The files read, in order.
+    public var paths: [String]
     /// Values by key.
     public var values: [String: String]
-    /// The line each key was set on.
-    public var lines: [String: Int]
+    /// Where each key was set.
+    public var origins: [String: Origin]
+    /// Problems that do not stop a deploy: a key set twice in one file, a per-host key set in a
+    /// file, a name expanded empty under `undefined: empty`.
+    public var warnings: [ConfigIssue] = []
 
-    /// Reads and checks `path`; every bad line is reported at once.
-    public static func load(path: String) throws -> EnvFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw ConfigError(issues: [ConfigIssue(file: path, field: "",
-                message: exists ? "cannot be read: check its permissions" : "does not exist")])
+    /// The last file read (for messages about the env as a whole).
+    public var path: String { paths.last ?? "" }
+    /// The line each key was set on.
+    public var lines: [String: Int] { origins.mapValues(\.line) }
+
+    /// Keys jobfleet sets for each host.
+    public static let perHostKeys: Set<String> = ["BK_HOME", "LAN_IP", "HOST_NAME"]
+
+    /// Reads and checks `paths` in order; every bad line of every file is reported at once.
+    public static func load(paths: [String], undefined: UndefinedPolicy = .error) throws -> EnvFile {
+        var env = EnvFile(paths: [], values: [:], origins: [:])
+        var issues: [ConfigIssue] = []
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                let exists = FileManager.default.fileExists(atPath: path)
+                issues.append(ConfigIssue(file: path, field: "", message: exists ? "cannot be read: check its permissions" : "does not exist"))
+                continue
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                issues.append(ConfigIssue(file: path, field: "", message: "is not valid UTF-8"))
+                continue
+            }
+            do { try env.read(text, path: path, undefined: undefined) } catch { issues += error.issues }
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(issues: [ConfigIssue(file: path, field: "", message: "is not valid UTF-8")])
-        }
-        return try parse(text, path: path)
+        if !issues.isEmpty { throw ConfigError(issues: issues) }
+        return env
+    }
+
+    /// Reads one file.
+    public static func load(path: String, undefined: UndefinedPolicy = .error) throws -> EnvFile {
+        try load(paths: [path], undefined: undefined)
     }
 
     /// Parses env-file text; `path` names it in messages.
-    public static func parse(_ text: String, path: String) throws -> EnvFile {
-        var values: [String: String] = [:]
-        var lines: [String: Int] = [:]
+    public static func parse(_ text: String, path: String, undefined: UndefinedPolicy = .error) throws -> EnvFile {
+        var env = EnvFile(paths: [], values: [:], origins: [:])
+        try env.read(text, path: path, undefined: undefined)
+        return env
+    }
+
+    /// Adds the assignments of one more file, after those read so far.
+    mutating func read(_ text: String, path: String, undefined: UndefinedPolicy) throws(ConfigError) {
+        paths.append(path)
         var issues: [ConfigIssue] = []
+        var setHere: [String: Int] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
             var line = String(rawLine)
             if line.hasSuffix("\r") { line.removeLast() }
-            let trimmed = line.trimmingWhitespace()
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            var body = trimmed
+            var body = line.trimmingWhitespace()
+            if body.isEmpty || body.hasPrefix("#") { continue }
             if body.hasPrefix("export ") { body = String(body.dropFirst("export ".count)).trimmingWhitespace() }
             guard let equals = body.firstIndex(of: "=") else {
                 issues.append(ConfigIssue(file: path, line: number, field: "",
                     message: "expected KEY=value, got '\(Self.preview(body))'"))
                 continue
             }
-            let key = String(body[..<equals]).trimmingWhitespace()
-            var value = String(body[body.index(after: equals)...]).trimmingWhitespace()
+            let key = String(body[..<equals])
             guard SafeName.isEnvKey(key) else {
-                issues.append(ConfigIssue(file: path, line: number, field: key.isEmpty ? "" : key,
-                    message: "is not a valid key: use upper-case letters, digits and '_', starting with a letter"))
+                issues.append(ConfigIssue(file: path, line: number, field: key.trimmingWhitespace(),
+                    message: "is not a valid key: use upper-case letters, digits and '_', starting with a letter, and no space before '='"))
                 continue
             }
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
-            }
-            if let earlier = lines[key] {
-                issues.append(ConfigIssue(file: path, line: number, field: key,
-                    message: "is already set on line \(earlier); keep one of the two"))
+            let word: EnvWord
+            do {
+                word = try EnvWord.parse(String(body[body.index(after: equals)...]), perHost: Self.perHostKeys) { values[$0] }
+            } catch {
+                issues.append(ConfigIssue(file: path, line: number, field: key, message: error.message))
                 continue
             }
-            values[key] = value
-            lines[key] = number
+            for name in word.undefined {
+                let problem = ConfigIssue(file: path, line: number, field: key,
+                    message: "uses $\(name), which no env file sets before this line")
+                if undefined == .empty {
+                    warnings.append(ConfigIssue(file: problem.file, line: number, field: key, message: problem.message + "; it expands empty"))
+                } else {
+                    issues.append(ConfigIssue(file: path, line: number, field: key, message: problem.message
+                        + ": set it in this file or an earlier one, or set release.undefined: empty to expand it empty"))
+                }
+            }
+            if Self.perHostKeys.contains(key) {
+                if !word.value.isEmpty {
+                    warnings.append(ConfigIssue(file: path, line: number, field: key,
+                        message: "is ignored: jobfleet sets \(key) for each host (hosts[].bk_home and address in the manifest)"))
+                }
+                continue
+            }
+            if let earlier = setHere[key] {
+                warnings.append(ConfigIssue(file: path, line: number, field: key,
+                    message: "is set again (first on line \(earlier)); this later value is used, as bash would"))
+            }
+            setHere[key] = number
+            values[key] = word.value
+            origins[key] = Origin(file: path, line: number)
         }
         if !issues.isEmpty { throw ConfigError(issues: issues) }
-        return EnvFile(path: path, values: values, lines: lines)
     }
 
     /// The start of a line for messages, cut short so a secret value is not shown whole.
     private static func preview(_ text: String) -> String {
         text.count > 24 ? String(text.prefix(24)) + "…" : text
     }
+}
+
+/// What to do with a `__KEY__` placeholder, or a `$NAME` in an env file, that has no value
+/// (`release.undefined` in the manifest).
+public enum UndefinedPolicy: String, Sendable, Equatable {
+    /// Refuse, naming the file, line and key (the default).
+    case error
+    /// Render it empty with a warning per key, as upstream's `render_tpl -u` does.
+    case empty
 }

@@ -54,6 +54,36 @@ struct LoadedFleetTests {
         ])
     }
 
+    @Test("several env files in order with upstream's forms; undefined: empty renders a placeholder without a value empty and warns once per key")
+    func envFilesInOrder() throws {
+        try PlanningFixture.write("\(fixture.dir)/global.env", "BK_HOME=/data/bkee\nPORT_BASE=105\n")
+        // job-manage's template needs a key no env file sets.
+        let template = "\(fixture.dir)/release/support-files/templates/application-manage.yml"
+        try PlanningFixture.write(template, "server:\n  port: __PORT_MANAGE__\n  domain: '__BK_DOMAIN__'\n  logs: __LOG_DIR__\n")
+        try PlanningFixture.write("\(fixture.dir)/job.env", "BK_HOME=\nPORT_CONFIG=${PORT_BASE}00\nPORT_MANAGE=${PORT_BASE}05\nPORT_EXECUTE=10502\nLOG_DIR=$BK_HOME/logs/job\n")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let listed = text.replacingOccurrences(of: "env: job.env", with: "env: [global.env, job.env]")
+        try listed.write(toFile: path, atomically: true, encoding: .utf8)
+
+        let strict = try #require(#expect(throws: ConfigError.self) {
+            try LoadedFleet.load(LoadedManifest.load(path: path), checksums: ChecksumCache())
+        })
+        #expect(strict.description == "\(template):3: BK_DOMAIN: has no value: add BK_DOMAIN=… to the env file")
+
+        try listed.replacingOccurrences(of: "env: [global.env, job.env]", with: "env: [global.env, job.env], undefined: empty")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let fleet = try LoadedFleet.load(LoadedManifest.load(path: path), checksums: ChecksumCache())
+        #expect(fleet.desired.warnings.map(\.description) == [
+            "\(fixture.dir)/global.env:1: BK_HOME: is ignored: jobfleet sets BK_HOME for each host (hosts[].bk_home and address in the manifest)",
+            "\(template):3: BK_DOMAIN: has no value in the env files; rendered empty (release.undefined: empty)",
+        ])
+        let manage = try #require(fleet.desired.instances.first { $0.label == "job-manage@h2" })
+        let rendered = String(decoding: try #require(manage.files.first).content, as: UTF8.self)
+        #expect(rendered == "server:\n  port: 10505\n  domain: ''\n  logs: \(manage.host.bkHome)/logs/job\n")
+        let config = try #require(fleet.desired.instances.first(where: { $0.service == "job-config" })?.files.first)
+        #expect(String(decoding: config.content, as: UTF8.self).contains("port: 10500\n"))
+    }
+
     @Test("a service the catalog lacks is a usage error naming the catalog and its services")
     func unknownService() throws {
         let input = try LoadedManifest.load(path: path)
