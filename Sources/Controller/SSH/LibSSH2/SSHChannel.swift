@@ -41,6 +41,7 @@ final class SSHChannel: @unchecked Sendable {
 
     private static func openChannel(_ session: SSHSession, until deadline: Deadline) throws -> OpaquePointer {
         var madeRoom = false
+        var refusedSince: ContinuousClock.Instant?
         while true {
             if let handle = libssh2_channel_open_ex(session.raw, "session", 7, window, UInt32(LIBSSH2_CHANNEL_PACKET_DEFAULT), nil, 0) {
                 return handle
@@ -52,6 +53,7 @@ final class SSHChannel: @unchecked Sendable {
                     madeRoom = true
                     continue
                 }
+                if session.mayRetryRefusal(since: &refusedSince, until: deadline) { continue }
                 throw ChannelRefused(error: error, openChannels: session.openChannels)
             }
             _ = try session.check(code, "opening a channel")

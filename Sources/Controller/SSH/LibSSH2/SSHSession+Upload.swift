@@ -63,12 +63,18 @@ extension SSHSession {
     /// The SFTP subsystem of this session, started on first use.
     private func sftpSession(until deadline: Deadline) throws -> OpaquePointer {
         if let sftp { return sftp }
+        var refusedSince: ContinuousClock.Instant?
         do {
-            let opened = try open("starting SFTP", until: deadline) { libssh2_sftp_init(raw) }
-            sftp = opened
-            return opened
-        } catch let error as SSHError where error.kind == .protocolFailure && libssh2_session_last_errno(raw) == LIBSSH2_ERROR_CHANNEL_FAILURE {
-            throw ChannelRefused(error: error, openChannels: openChannels)
+            while true {
+                do {
+                    let opened = try open("starting SFTP", until: deadline) { libssh2_sftp_init(raw) }
+                    sftp = opened
+                    return opened
+                } catch let error as SSHError where error.kind == .protocolFailure && libssh2_session_last_errno(raw) == LIBSSH2_ERROR_CHANNEL_FAILURE {
+                    if mayRetryRefusal(since: &refusedSince, until: deadline) { continue }
+                    throw ChannelRefused(error: error, openChannels: openChannels)
+                }
+            }
         } catch let error as SSHError where error.kind == .protocolFailure {
             throw SSHError(host: target.label, kind: .remoteFile, message: error.message,
                            hint: "the host's sshd must offer the sftp subsystem (Subsystem sftp in sshd_config)")

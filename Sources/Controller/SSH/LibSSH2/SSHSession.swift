@@ -38,6 +38,20 @@ final class SSHSession: @unchecked Sendable {
 
     deinit { close() }
 
+    /// sshd frees the slot of a closed channel only after it has reaped what ran on it, so on a
+    /// host with MaxSessions 1 the next open can arrive first and be refused. A refusal while
+    /// this connection holds no channel is therefore retried every 50 ms for up to 2 s (never past
+    /// `deadline`) before it counts as the host's limit; `since` remembers the first refusal.
+    func mayRetryRefusal(since: inout ContinuousClock.Instant?, until deadline: Deadline) -> Bool {
+        guard openChannels == 0 else { return false }
+        let now = ContinuousClock.now
+        let first = since ?? now
+        since = first
+        guard now < first + .seconds(2), now + .milliseconds(50) < deadline.instant else { return false }
+        usleep(50_000)
+        return true
+    }
+
     // MARK: Return codes and waiting
 
     /// The one place libssh2 return codes are judged: nil for EAGAIN (wait, then call again),
