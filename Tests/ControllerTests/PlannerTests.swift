@@ -78,6 +78,7 @@ struct PlanningFixture {
                 observed.releases.insert("\(instance.service)/\(instance.artifact.id)")
                 for file in instance.files { observed.files[file.remotePath] = file.sha256 }
             }
+            for (_, file) in desired.served(on: host.name) { observed.files[file.remotePath] = file.sha256 }
             return observed
         }
     }

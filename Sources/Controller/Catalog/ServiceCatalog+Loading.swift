@@ -3,9 +3,10 @@ import Shared
 import Yams
 
 extension ServiceCatalog {
-    static let topLevelKeys = ["catalog_version", "project", "release", "description", "runbook", "defaults", "services"]
+    static let topLevelKeys = ["catalog_version", "project", "release", "description", "runbook", "defaults", "services",
+                               "applies_to", "deploy_file", "removed"]
     static let serviceKeys = ["description", "jar", "script", "port", "config", "java", "java_opts", "env",
-                              "depends_on", "health", "start_timeout", "stop_timeout", "restart", "extra_ports"]
+                              "depends_on", "health", "start_timeout", "stop_timeout", "restart", "extra_ports", "optional"]
     static let healthKeys = ["http", "tcp", "command", "start_grace", "interval", "timeout",
                              "healthy_threshold", "unhealthy_threshold"]
     static let httpKeys = ["path", "port", "user", "password", "expect_status"]
@@ -58,7 +59,9 @@ extension ServiceCatalog {
                 }
             }
         }
-        return ServiceCatalog(path: path, version: version, project: project, runbook: runbook, services: services)
+        var catalog = ServiceCatalog(path: path, version: version, project: project, runbook: runbook, services: services)
+        parseLine(top, into: &catalog, reader: reader)
+        return catalog
     }
 
     /// The settings every service starts from before its own entry overrides them.
@@ -102,18 +105,7 @@ extension ServiceCatalog {
         let script = relativePath(map, "script", required: false, reader: reader)
         let port = reader.string(map, "port", required: true) ?? ""
 
-        var configs: [ServiceDefinition.ConfigFile] = []
-        if let node = map["config"] {
-            let items: [Node] = if case .sequence(let seq) = node { Array(seq) } else { [node] }
-            for (index, item) in items.enumerated() {
-                let itemField = items.count == 1 ? "\(field).config" : "\(field).config[\(index)]"
-                guard let config = reader.mapping(item, at: itemField) else { continue }
-                reader.rejectUnknownKeys(config, allowed: ["template", "dest"])
-                let template = relativePath(config, "template", required: true, reader: reader) ?? ""
-                let dest = relativePath(config, "dest", required: true, reader: reader) ?? ""
-                configs.append(.init(template: template, dest: dest))
-            }
-        }
+        let configs = parseConfigs(map["config"], field: field, reader: reader)
 
         var options = base.javaOptions
         if let node = map["java_opts"], let list = reader.stringList(node, at: "\(field).java_opts") {
@@ -190,7 +182,7 @@ extension ServiceCatalog {
             unhealthyThreshold: pick { reader.integer($0, "unhealthy_threshold", in: 1...100) } ?? 3)
     }
 
-    private static func relativePath(_ map: YAMLReader.Mapping, _ key: String, required: Bool,
+    static func relativePath(_ map: YAMLReader.Mapping, _ key: String, required: Bool,
                                      reader: YAMLReader) -> String? {
         guard let value = reader.string(map, key, required: required), !value.isEmpty else { return nil }
         if let problem = SafeName.pathProblem(value, absolute: false) {

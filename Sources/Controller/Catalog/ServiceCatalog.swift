@@ -12,6 +12,13 @@ public struct ServiceCatalog: Sendable {
     public var runbook: [String]
     /// Every service, in catalog order.
     public var services: [ServiceDefinition]
+    /// The releases this catalog describes (`applies_to`); nil for any release.
+    public var line: CatalogLine? = nil
+    /// Upstream's declarative service list in the release (`#job#deploy.yml`), relative to the
+    /// release directory: when the release ships it, services' JVM options come from it.
+    public var deployFile: String? = nil
+    /// Services earlier releases had and this line does not, with why (`removed`).
+    public var removed: [String: String] = [:]
 
     /// The service called `name`.
     public func service(_ name: String) -> ServiceDefinition? { services.first { $0.name == name } }
@@ -50,6 +57,17 @@ public struct ServiceDefinition: Sendable, Equatable {
         public var template: String
         /// Destination, relative to BK_HOME.
         public var dest: String
+        /// The service whose hosts hold the file instead of this one's (`served_by`): job-config
+        /// serves `etc/job/job-X/job-X.yml` to job-X from its own host.
+        public var servedBy: String? = nil
+
+        /// The destination upstream's render_tpl gives a template named like
+        /// `#etc#job#job-manage#job-manage.yml` (`#` is `/` under BK_HOME); nil for other names.
+        public static func conventionalDest(of template: String) -> String? {
+            let name = template.split(separator: "/").last.map(String.init) ?? template
+            guard name.hasPrefix("#"), name.count > 1 else { return nil }
+            return name.dropFirst().replacingOccurrences(of: "#", with: "/")
+        }
     }
 }
 

@@ -30,7 +30,8 @@ extension FleetSession {
         let results = await withTaskGroup(of: (String, Result<ObservedHost, any Error>).self) { group in
             for (name, host) in hosts {
                 let instances = desired.instances(on: name)
-                group.addTask { (name, await Result(catching: { try await Self.observe(host, instances: instances) })) }
+                let files = desired.files(on: name)
+                group.addTask { (name, await Result(catching: { try await Self.observe(host, instances: instances, files: files) })) }
             }
             var all: [(String, Result<ObservedHost, any Error>)] = []
             for await result in group { all.append(result) }
@@ -47,10 +48,10 @@ extension FleetSession {
         return (observed, failed)
     }
 
-    private static func observe(_ host: Host, instances: [DesiredInstance]) async throws -> ObservedHost {
+    private static func observe(_ host: Host, instances: [DesiredInstance], files: [DesiredFile]) async throws -> ObservedHost {
         let status = try await host.status()
         let artifacts = instances.map { ($0.artifact, $0.releaseJar) }
-        let inventory = try await host.inventory(artifacts: artifacts, files: instances.flatMap(\.files))
+        let inventory = try await host.inventory(artifacts: artifacts, files: files)
         return ObservedHost(host: host.host,
                             services: Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
                             releases: inventory.releases, files: inventory.files, fileContents: inventory.contents,

@@ -24,7 +24,10 @@ struct LoadedFleet: Sendable {
             throw ConfigError(issues: [ConfigIssue(file: manifest.path, field: "catalog",
                 message: "is required: name the service catalog, e.g. deploy/bk-job/catalog.yaml")])
         }
-        let catalog = try ServiceCatalog.load(path: catalogPath)
+        let version = manifest.release.flatMap { try? String(contentsOfFile: "\($0.dir)/VERSION", encoding: .utf8) }?
+            .split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
+        let catalog = try ServiceCatalog.load(path: catalogPath, version: version, mode: manifest.release?.mode ?? "stable",
+                                              manifest: manifest.path)
         let env = try manifest.release.flatMap { release in
             release.envFiles.isEmpty ? nil : try EnvFile.load(paths: release.envFiles, undefined: release.undefined)
         }

@@ -8,7 +8,7 @@ extension FleetManifest {
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
                           "connect_timeout", "command_timeout", "agent_timeout", "forks"]
     static let hostKeys = ["name", "address", "port", "bk_home", "user"]
-    static let releaseKeys = ["dir", "env", "secret_keys", "undefined"]
+    static let releaseKeys = ["dir", "env", "secret_keys", "undefined", "mode", "java_opts"]
 
     /// Loads and validates the manifest at `path`. Every problem is reported at once, each with
     /// file, line and field; no host is contacted.
@@ -66,9 +66,15 @@ extension FleetManifest {
                     }
                 }
             }
+            let mode = reader.string(map, "mode") ?? "stable"
+            if !["stable", "lite"].contains(mode) {
+                reader.report(map["mode"], "release.mode",
+                              "must be stable (each service on its own) or lite (job-gateway and job-assemble), got '\(mode)'")
+            }
+            let javaOptions = map["java_opts"].flatMap { reader.stringList($0, at: "release.java_opts") }?.map(\.0) ?? []
             release = Release(dir: LocalPath.absolute(dir, relativeTo: baseDir),
                               envFiles: envFiles.map { LocalPath.absolute($0, relativeTo: baseDir) },
-                              secretKeys: secretKeys, undefined: undefined)
+                              secretKeys: secretKeys, undefined: undefined, mode: mode, javaOptions: javaOptions)
         }
         let catalog = reader.string(top, "catalog").map { LocalPath.absolute($0, relativeTo: baseDir) }
         let services = parsePlacement(top["services"], reader: reader, hosts: hosts)

@@ -84,6 +84,11 @@ public struct FleetManifest: Sendable {
         public var secretKeys: [String] = []
         /// What a placeholder without a value does (`release.undefined`).
         public var undefined: UndefinedPolicy = .error
+        /// `stable` or `lite` (`release.mode`): picks the catalog of a 3.8+ release.
+        public var mode = "stable"
+        /// JVM options appended to every service's own (`release.java_opts`); the JVM takes the
+        /// last `-Xmx`, so these can size heaps for a small machine.
+        public var javaOptions: [String] = []
     }
 
     /// The hosts one service runs on.

@@ -30,7 +30,8 @@ public enum PlanText {
             for change in host.files {
                 let relative = change.file.remotePath.hasPrefix(host.host.bkHome + "/")
                     ? String(change.file.remotePath.dropFirst(host.host.bkHome.count + 1)) : change.file.remotePath
-                out.append(row(change.exists ? "update" : "create", change.service, relative))
+                let servedNote = change.served ? "  (served to \(change.service); restarts its instances)" : ""
+                out.append(row(change.exists ? "update" : "create", change.service, relative + servedNote))
                 if let old = change.old {
                     out += SecretDiff.hunks(old: String(decoding: old, as: UTF8.self),
                                             new: String(decoding: change.file.content, as: UTF8.self),

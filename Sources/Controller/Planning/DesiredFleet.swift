@@ -42,15 +42,18 @@ public struct DesiredFleet: Sendable {
             if !servers.isEmpty { values["BK_JOB_CONFIG_SERVERS"] = servers.joined(separator: ",") }
         }
 
+        let deploy = deployOptions(catalog: catalog, releaseDir: release.dir)
+        issues += deploy.issues
         var artifacts: [String: ReleaseArtifact] = [:]
         var templates: [String: Template] = [:]
         var instances: [DesiredInstance] = []
         for placement in manifest.services {
-            guard let definition = catalog.service(placement.service) else {
-                issues.append(ConfigIssue(file: manifest.path, line: placement.line, field: "services.\(placement.service)",
-                    message: "is not in the catalog \(catalog.path); services there: \(catalog.services.map(\.name).joined(separator: ", "))"))
+            guard var definition = catalog.service(placement.service) else {
+                issues.append(unknownService(placement, manifest: manifest, catalog: catalog))
                 continue
             }
+            if let options = deploy.options[definition.name] { definition.javaOptions = options }
+            definition.javaOptions += release.javaOptions
             if artifacts[definition.name] == nil {
                 let jar = "\(release.dir)/\(definition.jar)"
                 do {
@@ -82,6 +85,8 @@ public struct DesiredFleet: Sendable {
                 }
             }
         }
+        issues += attachServed(&instances, manifest: manifest, catalog: catalog, templates: templates, values: values,
+                               secretKeys: release.secretKeys)
         // The same missing key shows up once per host: report it once.
         var seen = Set<String>()
         issues = issues.filter { seen.insert($0.description).inserted }
@@ -143,7 +148,7 @@ public struct DesiredFleet: Sendable {
         let releaseDir = "\(serviceDir)/releases/\(artifact.id)"
 
         var files: [DesiredFile] = []
-        for config in definition.configs {
+        for config in definition.configs where config.servedBy == nil {
             guard let template = templates[config.template] else { continue }
             do {
                 let bytes = Array(try template.render(values).utf8)

@@ -8,6 +8,9 @@ public struct DesiredInstance: Sendable {
     public var artifact: ReleaseArtifact
     /// Rendered configuration files and the ops script.
     public var files: [DesiredFile]
+    /// Its configuration as the hosts of the service serving it hold it (`servedOn` set): they
+    /// are written there, and their change restarts this instance.
+    public var served: [DesiredFile] = []
     /// The spec handed to the agent; `spec.revision` fingerprints everything above.
     public var spec: ServiceSpec
     /// Remote path of the release directory holding the jar.

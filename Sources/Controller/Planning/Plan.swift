@@ -76,6 +76,9 @@ public struct FileChange: Sendable, Equatable {
     /// Current content, when the file exists and differs.
     public var old: [UInt8]?
     public var exists: Bool
+    /// Configuration this host holds for `service` (which may run elsewhere): written when
+    /// `service`'s turn comes, before its instances restart.
+    public var served = false
 }
 
 /// What happens to one instance.

@@ -30,7 +30,7 @@ extension Planner {
             }
             var previous = instance
             previous.spec.release = target
-            previous.spec.revision = DesiredFleet.revision(of: previous.spec, files: instance.files)
+            previous.spec.revision = DesiredFleet.revision(of: previous.spec, files: instance.files + instance.served)
             changes.append(InstanceChange(instance: previous, action: .restart, reasons: ["release \(current) → \(target)"],
                                           previousRelease: current, previousRevision: status.revision))
         }

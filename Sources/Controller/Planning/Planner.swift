@@ -8,6 +8,7 @@ public enum Planner {
     public static func plan(desired: DesiredFleet, observed: [ObservedHost], unreached: [String: String] = [:],
                             order: StartOrder = .fast, only: Set<String>? = nil) -> Plan {
         var hosts: [HostPlan] = []
+        let served = servedChanges(desired: desired, observed: observed, unreached: unreached, only: only)
         for host in desired.manifest.hosts {
             if let reason = unreached[host.name] {
                 hosts.append(HostPlan(host: host, uploads: [], files: [], changes: [], stops: [], unreached: reason))
@@ -15,8 +16,11 @@ public enum Planner {
             }
             let seen = observed.first { $0.host.name == host.name } ?? ObservedHost(host: host)
             let instances = desired.instances(on: host.name).filter { only?.contains($0.service) ?? true }
-            hosts.append(plan(host: host, instances: instances, observed: seen,
-                              placed: Set(desired.instances(on: host.name).map(\.service)), only: only))
+            var hostPlan = plan(host: host, instances: instances, observed: seen,
+                                placed: Set(desired.instances(on: host.name).map(\.service)), only: only,
+                                servedReasons: served.reasons)
+            hostPlan.files += served.changes[host.name] ?? []
+            hosts.append(hostPlan)
         }
         let services = orderedServices(desired: desired, only: only)
         let waves: [[String]]
@@ -40,7 +44,7 @@ public enum Planner {
     }
 
     static func plan(host: FleetManifest.Host, instances: [DesiredInstance], observed: ObservedHost,
-                     placed: Set<String>, only: Set<String>?) -> HostPlan {
+                     placed: Set<String>, only: Set<String>?, servedReasons: [String: [String]] = [:]) -> HostPlan {
         var uploads: [ReleaseArtifact] = []
         var uploadPaths: [String] = []
         var files: [FileChange] = []
@@ -57,7 +61,8 @@ public enum Planner {
                                         old: observed.fileContents[file.remotePath], exists: exists))
                 changedFiles.append(file.remotePath)
             }
-            changes.append(change(for: instance, status: observed.services[instance.service], changedFiles: changedFiles))
+            changes.append(change(for: instance, status: observed.services[instance.service], changedFiles: changedFiles,
+                                  served: servedReasons[instance.service] ?? []))
         }
         let stops = observed.services.values
             .filter { !placed.contains($0.name) && $0.desired == .running && (only?.contains($0.name) ?? true) }
@@ -85,14 +90,16 @@ public enum Planner {
         }.joined(separator: "; ") + "; free some space there, then deploy again"
     }
 
-    static func change(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
-        var result = bareChange(for: instance, status: status, changedFiles: changedFiles)
+    static func change(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String],
+                       served: [String] = []) -> InstanceChange {
+        var result = bareChange(for: instance, status: status, changedFiles: changedFiles, served: served)
         result.previousRevision = status?.revision
         if result.action == .none { result.settling = Readiness.problem(instance, status) }
         return result
     }
 
-    private static func bareChange(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String]) -> InstanceChange {
+    private static func bareChange(for instance: DesiredInstance, status: ServiceStatus?, changedFiles: [String],
+                                   served: [String]) -> InstanceChange {
         let target = instance.artifact.id
         guard let status else {
             return InstanceChange(instance: instance, action: .start, reasons: ["new instance"], previousRelease: nil)
@@ -105,6 +112,7 @@ public enum Planner {
         if !changedFiles.isEmpty {
             reasons.append("changed: " + changedFiles.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "))
         }
+        reasons += served
         if reasons.isEmpty && status.revision != instance.spec.revision {
             reasons.append("service definition changed")
         }
@@ -129,5 +137,29 @@ public enum Planner {
         case .stopped, .stopping:
             return InstanceChange(instance: instance, action: .start, reasons: ["not running"] + reasons, previousRelease: previous)
         }
+    }
+}
+
+extension Planner {
+    /// Served configuration (job-config's `job-X/job-X.yml`) that differs on the hosts holding
+    /// it: the file changes per holding host, and per consumer service the reasons its
+    /// instances restart (`job-manage.yml changed on job-1`).
+    static func servedChanges(desired: DesiredFleet, observed: [ObservedHost], unreached: [String: String],
+                              only: Set<String>?) -> (changes: [String: [FileChange]], reasons: [String: [String]]) {
+        var changes: [String: [FileChange]] = [:]
+        var reasons: [String: [String]] = [:]
+        for seen in observed where unreached[seen.host.name] == nil {
+            for (service, file) in desired.served(on: seen.host.name) where only?.contains(service) ?? true {
+                guard seen.files[file.remotePath] != file.sha256 else { continue }
+                let exists = seen.files[file.remotePath] != nil
+                changes[seen.host.name, default: []].append(FileChange(service: service, file: file,
+                    old: seen.fileContents[file.remotePath], exists: exists, served: true))
+                let name = file.remotePath.split(separator: "/").last.map(String.init) ?? file.remotePath
+                let owner = desired.catalog.service(service)?.configs
+                    .first { $0.servedBy != nil && file.remotePath.hasSuffix("/\($0.dest)") }?.servedBy ?? "another service"
+                reasons[service, default: []].append("\(name) changed on \(seen.host.name) (served by \(owner))")
+            }
+        }
+        return (changes, reasons)
     }
 }

@@ -35,4 +35,7 @@ public struct DesiredFile: Sendable, Equatable {
     /// Lines (0-based) rendered from a template line that holds a secret placeholder: a diff
     /// shows them only as changed, never their text.
     public var secretLines: Set<Int> = []
+    /// For configuration one service serves to another (job-config's `job-X/job-X.yml`): the
+    /// host that holds it. Nil for a file of the instance's own host.
+    public var servedOn: String? = nil
 }

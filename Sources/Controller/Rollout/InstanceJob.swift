@@ -185,6 +185,6 @@ extension RolloutMachine {
 
     /// The plan's file changes of one instance.
     private func fileChanges(of key: InstanceKey) -> [FileChange] {
-        plan.hosts.first { $0.host.name == key.host }?.files.filter { $0.service == key.service } ?? []
+        plan.hosts.first { $0.host.name == key.host }?.files.filter { $0.service == key.service && !$0.served } ?? []
     }
 }

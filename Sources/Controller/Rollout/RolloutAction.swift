@@ -40,6 +40,8 @@ public enum RolloutAction: Sendable, Equatable {
     case askStatus(host: String, services: [String])
     /// Replace an instance's managed files.
     case write(InstanceKey, [DesiredFile])
+    /// Write configuration a host holds for `service` (served to it by job-config).
+    case publish(host: String, service: String, files: [DesiredFile])
     /// Point an instance's jar link at a release.
     case activate(InstanceKey, release: String)
     /// Hand the agent an instance's spec.
@@ -65,6 +67,7 @@ public enum RolloutInput: Sendable, Equatable {
     case stepFailed(InstanceKey, reason: String)
     case logs(InstanceKey, [String])
     case stoppedRemoved(host: String, error: String?)
+    case published(host: String, service: String, error: String?)
 }
 
 /// How one instance step ended, with what the machine needs from the agent's answer.

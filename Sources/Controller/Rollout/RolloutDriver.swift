@@ -69,6 +69,14 @@ public struct RolloutDriver<C: Clock>: Sendable where C.Duration == Duration {
                 try await host.write(files)
                 return .wrote
             }
+        case let .publish(name, service, files):
+            guard let host = hosts[name] else { return .published(host: name, service: service, error: "host is not connected") }
+            do {
+                try await host.write(files)
+                return .published(host: name, service: service, error: nil)
+            } catch {
+                return .published(host: name, service: service, error: "\(error)")
+            }
         case let .restore(key, change):
             return await step(key) { host in
                 try await host.restore(path: change.file.remotePath, content: change.exists ? change.old : nil,

@@ -76,6 +76,7 @@ public struct RolloutMachine: Sendable {
         case let .stepFailed(key, reason): failed(key, reason)
         case let .logs(key, lines): logged(key, lines)
         case let .stoppedRemoved(host, error): stoppedRemoved(host, error: error)
+        case let .published(host, service, error): published(host, service, error: error)
         }
         if !isFinished { askDueStatuses() }
         return drain()

@@ -5,6 +5,9 @@ struct ServiceRun: Sendable {
     enum Phase: Sendable, Equatable {
         /// Waiting for its dependencies.
         case gate(Gate)
+        /// Writing the configuration other hosts hold for it (job-config's), before any instance
+        /// of it starts; the hosts not done yet.
+        case publishing(Set<String>)
         /// New, stopped or failed instances starting together.
         case starting
         /// Running instances being replaced a batch at a time; `next` indexes `restarts`.
@@ -57,7 +60,7 @@ extension RolloutMachine {
 
     mutating func enterGate(_ service: String) {
         let dependencies = dependencies(of: service)
-        if dependencies.allSatisfy({ desired.instances(of: $0).isEmpty }) { return beginStarts(service) }
+        if dependencies.allSatisfy({ desired.instances(of: $0).isEmpty }) { return gateOpened(service) }
         let limit = dependencies.flatMap { desired.instances(of: $0) }.map(healthDeadline).max() ?? .seconds(180)
         runs[service]?.phase = .gate(ServiceRun.Gate(limit: limit, deadline: now + limit, after: polls.issued))
     }
@@ -71,7 +74,7 @@ extension RolloutMachine {
         switch Readiness.gate(dependencies: dependencies, desired: desired, statuses: polls.latest, policy: options.policy) {
         case .open:
             if gate.announced != nil { emit(.gateOpen(service: service)) }
-            beginStarts(service)
+            gateOpened(service)
         case .blocked(let reason):
             holdBack(service, because: "dependency not ready: \(reason)")
         case .waiting(let reasons):
@@ -101,6 +104,33 @@ extension RolloutMachine {
         serviceDone()
     }
 
+    /// The gate is open: first the served configuration, then the starts.
+    private mutating func gateOpened(_ service: String) {
+        let writes = plan.hosts.compactMap { hostPlan -> (String, [DesiredFile])? in
+            let files = hostPlan.files.filter { $0.served && $0.service == service }.map(\.file)
+            return files.isEmpty ? nil : (hostPlan.host.name, files)
+        }
+        guard plan.mode == .converge, !writes.isEmpty else { return beginStarts(service) }
+        runs[service]?.phase = .publishing(Set(writes.map(\.0)))
+        for (host, files) in writes { pending.append(.publish(host: host, service: service, files: files)) }
+    }
+
+    /// One host holds `service`'s served configuration now (or failed to take it).
+    mutating func published(_ host: String, _ service: String, error: String?) {
+        guard let run = runs[service], case .publishing(var waiting) = run.phase, waiting.remove(host) != nil else { return }
+        let names = plan.hosts.first { $0.host.name == host }?.files.filter { $0.served && $0.service == service }
+            .map { $0.file.remotePath.split(separator: "/").last.map(String.init) ?? "" } ?? []
+        if let error {
+            runs[service]?.outcome.failures.append(InstanceFailure(host: host, service: service,
+                reason: "writing \(names.joined(separator: ", ")) for \(service) failed: \(error)", logPath: nil, logLines: []))
+        } else {
+            emit(.step(instance: "\(service)@\(host)", what: "wrote \(names.joined(separator: ", ")) (served from this host)"))
+        }
+        runs[service]?.phase = .publishing(waiting)
+        guard waiting.isEmpty else { return }
+        if runs[service]?.outcome.failures.isEmpty ?? false { beginStarts(service) } else { serviceFinished(service) }
+    }
+
     private mutating func beginStarts(_ service: String) {
         guard let run = runs[service] else { return }
         runs[service]?.phase = .starting
@@ -123,7 +153,7 @@ extension RolloutMachine {
             for change in revertible { launch(change, .revert) }
         case .reverting, .settling:
             serviceFinished(service)
-        case .gate, .done:
+        case .gate, .publishing, .done:
             break
         }
     }
