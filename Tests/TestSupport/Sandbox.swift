@@ -96,9 +96,9 @@ public struct Sandbox: Sendable {
 
     /// Brings up `count` hosts (idempotent) and reads back the manifest path and host table.
     @discardableResult
-    public mutating func up(_ count: Int) throws -> CommandResult {
+    public mutating func up(_ count: Int, _ arguments: [String] = []) throws -> CommandResult {
         try Prerequisites.require()
-        let result = try script(["up", String(count)])
+        let result = try script(["up", String(count)] + arguments)
         guard result.succeeded else {
             throw SandboxError(message: "sandbox up \(count) failed (\(result.status)):\n\(result.stdout)\n\(result.stderr)")
         }

@@ -6,6 +6,8 @@ public struct SandboxScope: SuiteTrait, TestScoping {
     public let name: String
     public let network: String
     public let hosts: Int
+    /// More arguments for `sandbox up` (`--bk-job 3.12.3`).
+    public var arguments: [String] = []
 
     public var isRecursive: Bool { false }
 
@@ -15,7 +17,7 @@ public struct SandboxScope: SuiteTrait, TestScoping {
         var sandbox = Sandbox.forSuite(name, network: network)
         // A fresh fleet: what an earlier run left (agents' state, releases) must not leak in.
         _ = try? Command.run("/bin/bash", [Sandbox.script, "down", "--purge"], environment: sandbox.environment)
-        try sandbox.up(hosts)
+        try sandbox.up(hosts, arguments)
         do {
             try await function()
         } catch {
@@ -28,8 +30,8 @@ public struct SandboxScope: SuiteTrait, TestScoping {
 
 extension Trait where Self == SandboxScope {
     /// Runs the suite on its own sandbox of `hosts` hosts on `network` (e.g. "127.0.2").
-    public static func sandbox(_ name: String, network: String, hosts: Int) -> SandboxScope {
-        SandboxScope(name: name, network: network, hosts: hosts)
+    public static func sandbox(_ name: String, network: String, hosts: Int, arguments: [String] = []) -> SandboxScope {
+        SandboxScope(name: name, network: network, hosts: hosts, arguments: arguments)
     }
 }
 
