@@ -17,6 +17,13 @@ import java.util.UUID;
  * (fail-fast), listens on its port, answers {@code /actuator/health} after a start-up delay,
  * logs like Spring Boot under {@code job.log.dir}, and drains on SIGTERM before exiting 143.
  *
+ * Two layouts. JobFleet's own: one {@code application-X.yml} per service, job-config serving
+ * those files, everything behind basic auth. bk-job's own, chosen by a launch line that passes
+ * {@code -DBK_JOB_CONFIG_DIR} as bk-job's {@code deploy.yml} does for every service:
+ * job-config serves {@code job-common/} and {@code job-X/job-X.yml} from that directory, a
+ * service needs its own {@code job-X/job-X.yml} from job-config, and {@code /actuator/health}
+ * is open to anyone.
+ *
  * Start-up CPU matters (dozens run on one small machine): no lambdas, no reflection, no
  * java.net.http, and the main thread doubles as the lifecycle timer.
  */
@@ -25,6 +32,9 @@ public final class StandIn {
     private static final String DEFAULT_LOG_DIR = "/data/bkee/logs/job";
     private static final String SPRING = "o.s.boot.SpringApplication";
     private static final String WEB = "o.s.b.w.embedded.tomcat.TomcatWebServer";
+    private static final String CONFIG_DIR_PROPERTY = "BK_JOB_CONFIG_DIR";
+    /** System properties under these prefixes override the config files, as in Spring. */
+    private static final String[] OVERRIDABLE = {"server.", "management.", "spring.", "job."};
     /** How often a held start-up looks for its hold-while-file. */
     private static final long HOLD_POLL_NANOS = 100_000_000L;
 
@@ -88,11 +98,24 @@ public final class StandIn {
             profile = "default";
             log.info(id.applicationLogger, "No active profile set, falling back to 1 default profile: \"default\"");
         } else {
-            log.info(id.applicationLogger, "The following 1 profile is active: \"" + profile + "\"");
+            String[] active = profile.split(",");
+            StringBuilder quoted = new StringBuilder();
+            for (String p : active) {
+                if (quoted.length() > 0) quoted.append(", ");
+                quoted.append('"').append(p.trim()).append('"');
+            }
+            log.info(id.applicationLogger, "The following " + active.length + " profile"
+                    + (active.length == 1 ? " is" : "s are") + " active: " + quoted);
         }
         if (knobs.exitAtOnce) {
             fail("Stand-in knob exit-at-once is set: failing at start-up", null);
         }
+
+        // bk-job's deploy.yml passes -DBK_JOB_CONFIG_DIR to every service; JobFleet's own layout never does.
+        boolean bkJobLayout = System.getProperty(CONFIG_DIR_PROPERTY) != null;
+        String application = config.get("spring.application.name");
+        if (application == null || application.trim().isEmpty()) application = id.service;
+        application = application.trim();
 
         String user = config.get("spring.security.user.name");
         String password = config.get("spring.security.user.password");
@@ -104,27 +127,50 @@ public final class StandIn {
                     + " in the config: using a generated security password (not shown)");
         }
 
-        if (!id.isConfigServer()) {
+        String configEnabled = config.get("spring.cloud.config.enabled");
+        if (id.isConfigServer()) {
+            // the config server itself fetches nothing
+        } else if (configEnabled != null && configEnabled.trim().equalsIgnoreCase("false")) {
+            log.info(ConfigClient.LOGGER, "spring.cloud.config.enabled is false (" + config.where("spring.cloud.config.enabled")
+                    + "): not fetching configuration from job-config");
+        } else {
             String cu = config.get("spring.cloud.config.username");
             String cp = config.get("spring.cloud.config.password");
-            ConfigClient client = new ConfigClient(log, id.service, profile, cu != null ? cu : user,
+            ConfigClient client = new ConfigClient(log, application, profile, cu != null ? cu : user,
                     cp != null ? cp : password);
             try {
                 client.fetch(ConfigClient.uris(config.get("spring.cloud.config.uri")), knobs.configAttempts,
-                        knobs.configRetryMs);
+                        knobs.configRetryMs, bkJobLayout ? application : null);
             } catch (ConfigClient.Unreachable e) {
                 log.error(ConfigClient.LOGGER, e.getMessage());
                 fail("Application run failed", new String[] {
                     "java.lang.IllegalStateException: Could not locate PropertySource and the fail fast property is set, failing",
                     "\tat org.springframework.cloud.config.client.ConfigServicePropertySourceLocator.locate(ConfigServicePropertySourceLocator.java:148)",
                     "\tat org.springframework.boot.SpringApplication.run(SpringApplication.java:338)",
-                    "Caused by: org.springframework.web.client.ResourceAccessException: " + e.cause,
+                    "Caused by: " + e.cause,
                 });
             }
         }
 
-        web = new Web(id, log, user, password, id.isConfigServer() ? configDirs(config) : null);
-        listen(config);
+        List<File> dirs = null;
+        NativeRepository repository = null;
+        if (id.isConfigServer()) {
+            String locations = config.get("spring.cloud.config.server.native.search-locations");
+            if (NativeRepository.perApplication(locations)) repository = nativeRepository(config, locations);
+            else dirs = configDirs(config);
+        }
+        String actuatorUser = config.get("job.security.actuator.user.name");
+        String actuatorPassword = config.get("job.security.actuator.user.password");
+        if (actuatorUser != null && (actuatorUser.isEmpty() || actuatorPassword == null || actuatorPassword.isEmpty())) {
+            actuatorUser = null;
+            actuatorPassword = null;
+        }
+        Integer mainPort = port(config, "server.port", true);
+        Integer managementPort = port(config, "management.server.port", false);
+        if (managementPort != null && managementPort.equals(mainPort)) managementPort = null;
+        web = new Web(id, log, new Web.Security(user, password, actuatorUser, actuatorPassword, bkJobLayout), dirs,
+                repository, managementPort == null ? 0 : managementPort.intValue());
+        listen(config, managementPort);
 
         long startupAt = T0 + knobs.startupSeconds * 1_000_000_000L;
         long crashAt = knobs.crashAfterSeconds > 0 ? T0 + knobs.crashAfterSeconds * 1_000_000_000L : Long.MAX_VALUE;
@@ -214,12 +260,82 @@ public final class StandIn {
             if (merged == null) {
                 merged = yaml;
             } else {
-                merged.values.putAll(yaml.values);
-                merged.lines.putAll(yaml.lines);
+                // later files win, as Spring reads additional locations
+                for (Map.Entry<String, String> e : yaml.values.entrySet()) {
+                    merged.override(e.getKey(), e.getValue(), yaml.where(e.getKey()));
+                }
             }
         }
         if (merged == null) fail("No configuration file in spring.config.additional-location=" + location, null);
+        for (String name : System.getProperties().stringPropertyNames()) {
+            for (String prefix : OVERRIDABLE) {
+                if (name.startsWith(prefix)) {
+                    merged.override(name, System.getProperty(name), "system property " + name);
+                    break;
+                }
+            }
+        }
         return merged;
+    }
+
+    /**
+     * Resolves Spring's {@code ${NAME}} and {@code ${NAME:default}} from system properties, the
+     * environment and the config, in that order; null names the first that cannot be resolved.
+     */
+    static String resolve(String value, Yaml config, String[] unresolved) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (true) {
+            int open = value.indexOf("${", i);
+            if (open < 0) break;
+            int close = value.indexOf('}', open + 2);
+            if (close < 0) break;
+            out.append(value, i, open);
+            String expr = value.substring(open + 2, close);
+            int colon = expr.indexOf(':');
+            String name = colon < 0 ? expr : expr.substring(0, colon);
+            String v = System.getProperty(name);
+            if (v == null) v = System.getenv(name);
+            if (v == null) v = config.get(name);
+            if (v == null && colon >= 0) v = expr.substring(colon + 1);
+            if (v == null) {
+                unresolved[0] = name;
+                return null;
+            }
+            out.append(v);
+            i = close + 1;
+        }
+        return out.append(value.substring(i)).toString();
+    }
+
+    /** job-config in bk-job's layout: the search locations with ${BK_JOB_CONFIG_DIR} resolved. */
+    private NativeRepository nativeRepository(Yaml config, String locations) {
+        String key = "spring.cloud.config.server.native.search-locations";
+        List<String> dirs = new ArrayList<String>();
+        for (String raw : locations.split(",")) {
+            String s = raw.trim();
+            if (s.isEmpty()) continue;
+            String[] unresolved = new String[1];
+            String resolved = resolve(s, config, unresolved);
+            if (resolved == null) {
+                fail("Could not resolve placeholder '" + unresolved[0] + "' in value \"" + s + "\" (" + config.where(key)
+                        + "); pass -D" + unresolved[0] + "=… as bk-job's deploy.yml does", new String[] {
+                            "java.lang.IllegalArgumentException: Could not resolve placeholder '" + unresolved[0]
+                                    + "' in value \"" + s + "\"",
+                        });
+            }
+            if (resolved.startsWith("classpath:")) {
+                log.warn("o.s.c.c.s.e.NativeEnvironmentRepository", "Ignoring search location " + s
+                        + ": the stand-in serves files only");
+                continue;
+            }
+            String dir = stripFileScheme(resolved);
+            while (dir.length() > 1 && dir.endsWith("/")) dir = dir.substring(0, dir.length() - 1);
+            dirs.add(dir);
+        }
+        log.info("o.s.c.c.s.e.NativeEnvironmentRepository", "Serving configuration from " + dirs
+                + " ({application}: the service asking), read on every request");
+        return new NativeRepository(dirs);
     }
 
     /** True when {@code __KEY__} (upper-case key, as the renderer matches it) is left in a value. */
@@ -261,19 +377,35 @@ public final class StandIn {
         return dirs;
     }
 
-    private void listen(Yaml config) {
+    private void listen(Yaml config, Integer managementPort) {
         String address = config.get("server.address");
         List<Integer> ports = new ArrayList<Integer>();
         ports.add(port(config, "server.port", true));
         // job-gateway's second (plain HTTP) port; upstream serves HTTPS on server.port.
         Integer extra = port(config, "server.http.port", false);
         if (extra != null) ports.add(extra);
+        String ssl = config.get("server.ssl.enabled");
+        if (ssl != null && ssl.trim().equalsIgnoreCase("true")) {
+            log.info(WEB, "server.ssl.enabled is true (" + config.where("server.ssl.enabled") + "): the stand-in"
+                    + " serves plain HTTP on port " + ports.get(0) + " all the same");
+        }
+        serve(config, "server.address", address, ports);
+        if (managementPort != null) {
+            // Spring's management child context: the actuator on its own port, bound like the server
+            String key = config.get("management.server.address") != null ? "management.server.address" : "server.address";
+            List<Integer> management = new ArrayList<Integer>();
+            management.add(managementPort);
+            serve(config, key, config.get(key), management);
+        }
+    }
+
+    private void serve(Yaml config, String addressKey, String address, List<Integer> ports) {
         InetAddress bind = null;
         if (address != null && !address.isEmpty()) {
             try {
                 bind = InetAddress.getByName(address);
             } catch (IOException e) {
-                fail("server.address '" + address + "' (" + config.where("server.address") + ") is not an address of"
+                fail(addressKey + " '" + address + "' (" + config.where(addressKey) + ") is not an address of"
                         + " this host: " + e.getMessage(), null);
             }
         }

@@ -21,6 +21,8 @@ final class Yaml {
     final Map<String, String> values = new LinkedHashMap<String, String>();
     /** Flattened key → 1-based line, for messages. */
     final Map<String, Integer> lines = new LinkedHashMap<String, Integer>();
+    /** Keys set from elsewhere than the file (system properties), with where they came from. */
+    final Map<String, String> origins = new LinkedHashMap<String, String>();
     final String file;
 
     private Yaml(String file) {
@@ -36,6 +38,30 @@ final class Yaml {
     static Yaml read(Path path) throws IOException, ParseException {
         String text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
         return parse(text, path.toString());
+    }
+
+    /**
+     * Reads a {@code .properties} file into the same flattened shape (keys in file order), as
+     * Spring reads {@code job-X.properties} next to {@code job-X.yml}.
+     */
+    static Yaml readProperties(Path path) throws IOException {
+        final Yaml yaml = new Yaml(path.toString());
+        java.util.Properties ordered = new java.util.Properties() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public synchronized Object put(Object key, Object value) {
+                yaml.values.put(String.valueOf(key), String.valueOf(value));
+                return super.put(key, value);
+            }
+        };
+        java.io.Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8);
+        try {
+            ordered.load(in);
+        } finally {
+            in.close();
+        }
+        return yaml;
     }
 
     static Yaml parse(String text, String file) throws ParseException {
@@ -168,8 +194,16 @@ final class Yaml {
         return values.get(key);
     }
 
+    /** Sets {@code key} from outside the file; {@code origin} says where, for messages. */
+    void override(String key, String value, String origin) {
+        values.put(key, value);
+        origins.put(key, origin);
+    }
+
     /** Where a key was set, for messages: {@code file:line}. */
     String where(String key) {
+        String origin = origins.get(key);
+        if (origin != null) return origin;
         Integer line = lines.get(key);
         return line == null ? file : file + ":" + line;
     }
