@@ -1,3 +1,4 @@
+import Foundation
 /// Everything a command about services reads before it contacts a host: the manifest, the
 /// service catalog it names, the env file, and the desired fleet built from them.
 struct LoadedFleet: Sendable {
@@ -29,13 +30,21 @@ struct LoadedFleet: Sendable {
         let catalog = try ServiceCatalog.load(path: catalogPath, version: version, mode: manifest.release?.mode ?? "stable",
                                               manifest: manifest.path)
         let env = try manifest.release.flatMap { release in
-            release.envFiles.isEmpty ? nil : try EnvFile.load(paths: release.envFiles, undefined: release.undefined)
+            let paths = releaseDefaults(release.dir) + release.envFiles
+            return paths.isEmpty ? nil : try EnvFile.load(paths: paths, undefined: release.undefined)
         }
         let desired = try DesiredFleet.build(manifest: manifest, catalog: catalog, env: env, checksums: checksums)
         checksums.save()
         let fleet = LoadedFleet(input: input, catalog: catalog, desired: desired, checksums: checksums)
         for service in services { try fleet.checkService(service) }
         return fleet
+    }
+
+    /// The release's own `support-files/templates/job.env`, when it ships one: upstream's
+    /// defaults, read before the manifest's env files so that the site's values win.
+    static func releaseDefaults(_ dir: String) -> [String] {
+        let path = "\(dir)/support-files/templates/job.env"
+        return FileManager.default.fileExists(atPath: path) ? [path] : []
     }
 
     /// The hosts `--hosts` names (all when absent); see `LoadedManifest.selectedHosts()`.
