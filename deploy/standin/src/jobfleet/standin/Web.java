@@ -139,16 +139,23 @@ final class Web implements HttpHandler {
         return REFUSED;
     }
 
-    /** GET /{application}/{profile}[/{label}] from bk-job's per-application layout. */
-    private void serveNative(HttpExchange ex, String path) throws IOException {
+    /** {application, profile, label or null} of a config request; null (after a 404) when malformed. */
+    private String[] configRequest(HttpExchange ex, String path) throws IOException {
         String[] parts = path.substring(1).split("/");
         if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
             send(ex, 404, error(404, "Not Found", path));
-            return;
+            return null;
         }
+        return new String[] {parts[0], parts[1], parts.length == 3 ? parts[2] : null};
+    }
+
+    /** GET /{application}/{profile}[/{label}] from bk-job's per-application layout. */
+    private void serveNative(HttpExchange ex, String path) throws IOException {
+        String[] parts = configRequest(ex, path);
+        if (parts == null) return;
         String application = parts[0];
         String profile = parts[1];
-        String label = parts.length == 3 ? parts[2] : null;
+        String label = parts[2];
         StringBuilder sources = new StringBuilder();
         // Only job-[a-z0-9-]+ names (and "application") reach the disk.
         if (isServiceName(application) || application.equals("application")) {
@@ -175,14 +182,11 @@ final class Web implements HttpHandler {
 
     /** GET /{application}/{profile}[/{label}] → a Spring Cloud Config environment. */
     private void serveConfig(HttpExchange ex, String path) throws IOException {
-        String[] parts = path.substring(1).split("/");
-        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            send(ex, 404, error(404, "Not Found", path));
-            return;
-        }
+        String[] parts = configRequest(ex, path);
+        if (parts == null) return;
         String application = parts[0];
         String profile = parts[1];
-        String label = parts.length == 3 ? parts[2] : null;
+        String label = parts[2];
         StringBuilder sources = new StringBuilder();
         if (isServiceName(application)) {
             String name = "application-" + application.substring(4) + ".yml";
