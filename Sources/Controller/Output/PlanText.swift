@@ -27,11 +27,20 @@ public enum PlanText {
                 out.append(row("upload", artifact.service, "release \(artifact.id)  \(Format.bytes(artifact.size))"))
             }
             if let noSpace = host.noSpace { out.append("  CANNOT  \(noSpace)") }
+            // A served file several services read (job-common) is one row naming them all.
+            var servedTo: [String: [String]] = [:]
+            for change in host.files where change.served { servedTo[change.file.remotePath, default: []].append(change.service) }
             for change in host.files {
                 let relative = change.file.remotePath.hasPrefix(host.host.bkHome + "/")
                     ? String(change.file.remotePath.dropFirst(host.host.bkHome.count + 1)) : change.file.remotePath
-                let servedNote = change.served ? "  (served to \(change.service); restarts its instances)" : ""
-                out.append(row(change.exists ? "update" : "create", change.service, relative + servedNote))
+                var note = ""
+                if change.served, let readers = servedTo.removeValue(forKey: change.file.remotePath) {
+                    note = readers.count == 1 ? "  (served to \(change.service); restarts its instances)"
+                        : "  (served to \(readers.joined(separator: ", ")); restarts their instances)"
+                } else if change.served {
+                    continue
+                }
+                out.append(row(change.exists ? "update" : "create", change.service, relative + note))
                 if let old = change.old {
                     out += SecretDiff.hunks(old: String(decoding: old, as: UTF8.self),
                                             new: String(decoding: change.file.content, as: UTF8.self),
