@@ -68,7 +68,7 @@ extension FleetManifest {
             }
             release = Release(dir: LocalPath.absolute(dir, relativeTo: baseDir),
                               envFiles: envFiles.map { LocalPath.absolute($0, relativeTo: baseDir) },
-                              secretKeys: secretKeys, undefined: undefined)
+                              secretKeys: secretKeys, undefined: undefined, dirLine: map["dir"]?.mark?.line)
         }
         let catalog = reader.string(top, "catalog").map { LocalPath.absolute($0, relativeTo: baseDir) }
         let services = parsePlacement(top["services"], reader: reader, hosts: hosts)
