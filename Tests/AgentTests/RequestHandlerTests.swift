@@ -27,6 +27,7 @@ struct RequestHandlerTests {
         (#"{"v":1,"id":"8","method":"apply","params":{"services":[{"name":"a b","command":["x"]}]}}"#, "8", "invalid_name"),
         (#"{"v":1,"id":"9","method":"apply","params":{"services":[{"name":"a","command":[]}]}}"#, "9", "bad_request"),
         (#"{"v":1,"id":"10","method":"start","params":{"services":["a"]},"fence":5}"#, "10", "stale_fence"),
+        (#"{"v":1,"id":"11","method":"apply","params":{"services":[{"name":"a","command":["x"],"version":"3.12\u001b[2J"}]}}"#, "11", "bad_request"),
     ] as [(String, String?, String)])
     func errors(line: String, id: String?, code: String) async throws {
         let home = try TempHome()
@@ -42,5 +43,23 @@ struct RequestHandlerTests {
         let home = try TempHome()
         let response = await handle([#"{"v":1,"id":"1","method":"apply","params":{"services":[{"name":"a"}]}}"#], home: home)[0]
         #expect(response.failure?.message.contains("params.services[0].command: missing") == true, "\(response)")
+    }
+
+    @Test("status reports the release version a process was started with; a record from an older agent has none")
+    func statusVersion() async throws {
+        let home = try TempHome()
+        var record = ServiceRecord(spec: ServiceSpec(name: "job-manage", command: ["java"]))
+        record.spec.version = "3.12.4"
+        record.process = ProcessRecord(pid: getpid(), startTicks: 1, startedAt: Date(), release: "r1", version: "3.12.3")
+        var state = PersistedState()
+        state.services["job-manage"] = ServiceMachine(record: record)
+        let older = #"{"pid":42,"startTicks":1,"startedAt":"2025-12-04T00:00:00.000Z","release":"r1"}"#
+        let process = try AgentProtocol.makeDecoder().decode(ProcessRecord.self, from: Data(older.utf8))
+        record.process = process
+        state.services["job-config"] = ServiceMachine(record: record)
+        let log = AgentLog(path: home.paths.log)
+        let status = try await Supervisor(paths: home.paths, log: log, state: state).status(StatusRequest())
+        #expect(status.services.map(\.name) == ["job-config", "job-manage"])
+        #expect(status.services.map(\.version) == [nil, "3.12.3"])
     }
 }

@@ -13,10 +13,12 @@ enum Fixture {
 
     static func spec(command: [String] = ["java", "-jar", "job-manage.jar"], desired: DesiredState = .running,
                      health: HealthCheckSpec? = nil, stopTimeout: Double = 20,
-                     restart: RestartPolicy = RestartPolicy(), revision: String? = nil) -> ServiceSpec {
+                     restart: RestartPolicy = RestartPolicy(), revision: String? = nil,
+                     version: String? = nil) -> ServiceSpec {
         var spec = ServiceSpec(name: "job-manage", command: command, desired: desired, health: health,
                                stopTimeoutSeconds: stopTimeout, restart: restart)
         spec.revision = revision
+        spec.version = version
         return spec
     }
 

@@ -128,6 +128,7 @@ struct ServiceMachineStartTests {
         (Fixture.spec(stopTimeout: 90), true),
         (Fixture.spec(revision: "c0ffee"), true),
         (Fixture.spec(health: Fixture.check), true),
+        (Fixture.spec(version: "3.12.3"), false),
     ])
     func restartNeeded(applied: ServiceSpec, needed: Bool) {
         var machine = Fixture.running()
@@ -136,6 +137,19 @@ struct ServiceMachineStartTests {
         #expect(!actions.contains { if case .spawn = $0 { true } else if case .signal = $0 { true } else { false } })
         #expect(machine.state == .running)
         #expect(machine.record.process?.pid == Fixture.pid)
+    }
+
+    @Test("a process keeps the release version its spec named when it started, until it restarts")
+    func versionAtStart() {
+        var machine = Fixture.running(Fixture.spec(version: "3.12.2"))
+        #expect(machine.record.process?.version == "3.12.2")
+        #expect(machine.handle(.applied(Fixture.spec(version: "3.12.3"), at: t0 + 5)).reports.isEmpty)
+        #expect(machine.record.process?.version == "3.12.2")
+        #expect(machine.record.spec.version == "3.12.3")
+        _ = machine.handle(.restartRequested(timeoutSeconds: nil, at: t0 + 6))
+        _ = machine.handle(.exited(.signaled(15), at: t0 + 7))
+        _ = machine.handle(.spawned(pid: Fixture.pid + 1, startTicks: Fixture.startTicks + 1, release: "r1", at: t0 + 7))
+        #expect(machine.record.process?.version == "3.12.3")
     }
 
     @Test("a new definition clears failed and starts the service again")

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import Controller
 
@@ -75,5 +76,46 @@ struct JournalTests {
             journal.release(id, host: "h1", service: "job-manage", release: release, revision: nil)
         }
         #expect(try journal.releases(fleet: "prod", host: "h1", service: "job-manage") == ["ccc", "bbb", "aaa"])
+    }
+
+    @Test("a deploy records its release version; history shows it, '-' for entries without one")
+    func version() throws {
+        let journal = try temporaryJournal()
+        let restart = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "restart", arguments: [])
+        journal.finish(restart, result: "succeeded", summary: "1 restarted")
+        let deploy = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [], version: "3.12.3")
+        journal.release(deploy, host: "h1", service: "job-manage", release: "aaa", revision: nil)
+        journal.finish(deploy, result: "succeeded", summary: "1 started")
+        let records = try journal.history(fleet: "prod")
+        #expect(records.map(\.version) == ["3.12.3", nil])
+        let table = HistoryCommand.table(records).split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(table[0].prefix(4) == ["ID", "STARTED", "COMMAND", "VERSION"])
+        #expect(table[1][3] == "3.12.3" && table[2][3] == "-")
+        #expect(String(decoding: try Console.jsonEncoder().encode(records[0]), as: UTF8.self).contains(#""version":"3.12.3""#))
+        #expect(try journal.version(fleet: "prod", host: "h1", service: "job-manage", release: "aaa") == "3.12.3")
+        #expect(try journal.version(fleet: "prod", host: "h1", service: "job-manage", release: "bbb") == nil)
+    }
+
+    @Test("a journal written before versions were recorded opens, keeps its entries, and records versions from then on")
+    func olderJournal() throws {
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("jobfleet-journal-\(UUID().uuidString)/journal.sqlite").path
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let old = try DatabaseQueue(path: path)
+            try Journal.migrator.migrate(old, upTo: "v1")
+            try old.write { db in
+                try db.execute(sql: """
+                    INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result)
+                    VALUES ('prod', '/f.yaml', 'deploy', '', 'ops', ?, 'succeeded')
+                    """, arguments: [Date()])
+            }
+        }
+        let journal = try Journal(path: path)
+        let entry = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [], version: "3.12.3")
+        let records = try journal.history(fleet: "prod")
+        #expect(records.count == 2)
+        #expect(records.map(\.version) == ["3.12.3", nil])
+        #expect(records[0].id == entry)
     }
 }

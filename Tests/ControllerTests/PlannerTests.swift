@@ -134,6 +134,35 @@ struct PlannerTests {
         #expect(plan.hosts.flatMap(\.uploads).map(\.service) == ["job-manage", "job-manage"])
     }
 
+    @Test("a new release version alone changes no revision and plans nothing")
+    func versionOnly() throws {
+        let fixture = try PlanningFixture()
+        let before = try fixture.desired()
+        var after = try fixture.desired()
+        after.setVersion("3.12.3")
+        #expect(after.version == "3.12.3" && after.instances.allSatisfy { $0.spec.version == "3.12.3" })
+        #expect(after.instances.map(\.spec.revision) == before.instances.map(\.spec.revision))
+        #expect(!Planner.plan(desired: after, observed: PlanningFixture.converged(before)).hasChanges)
+    }
+
+    @Test("a rollback's specs name the earlier release's version when the journal knows it, none otherwise")
+    func rollbackVersion() throws {
+        let fixture = try PlanningFixture()
+        var desired = try fixture.desired()
+        desired.setVersion("3.12.3")
+        let statuses = Dictionary(grouping: PlanningFixture.converged(desired).flatMap { host in
+            host.services.values.map { (host.host.name, $0) }
+        }, by: \.0).mapValues { $0.map(\.1) }
+        let manage = desired.instances(of: "job-manage")
+        let known = Planner.rollback(desired: desired, instances: manage, statuses: statuses, to: "0123456789abcdef",
+                                     history: { _ in [] }, version: { _, release in release == "0123456789abcdef" ? "3.12.2" : nil })
+        #expect(known.desired.instances(of: "job-manage").map(\.spec.version) == ["3.12.2", "3.12.2"])
+        #expect(known.desired.instances(of: "job-config").map(\.spec.version) == ["3.12.3"])
+        let unknown = Planner.rollback(desired: desired, instances: manage, statuses: statuses, to: "0123456789abcdef",
+                                       history: { _ in [] })
+        #expect(unknown.desired.instances(of: "job-manage").allSatisfy { $0.spec.version == nil })
+    }
+
     @Test("scaling out touches only the new host's instance")
     func scaleOut() throws {
         let fixture = try PlanningFixture()

@@ -102,6 +102,21 @@ struct AgentProtocolTests {
         #expect(try roundTrip(info) == info)
     }
 
+    @Test("a spec and a status carry the release version; ones written before it existed still decode")
+    func version() throws {
+        var spec = ServiceSpec(name: "job-manage", command: ["java"])
+        spec.version = "3.12.3"
+        #expect(String(decoding: try AgentProtocol.makeEncoder().encode(spec), as: UTF8.self).contains(#""version":"3.12.3""#))
+        #expect(try roundTrip(spec) == spec)
+        let older = try AgentProtocol.makeDecoder().decode(ServiceSpec.self, from: Data(#"{"name":"job-manage","command":["java"]}"#.utf8))
+        #expect(older.version == nil)
+        var status = ServiceStatus(name: "job-manage", desired: .running, state: .running)
+        status.version = "3.12.3"
+        #expect(try roundTrip(status) == status)
+        let json = #"{"name":"job-manage","desired":"running","state":"running","restarts":0,"specCurrent":true,"adopted":false,"health":{"state":"none"}}"#
+        #expect(try AgentProtocol.makeDecoder().decode(ServiceStatus.self, from: Data(json.utf8)).version == nil)
+    }
+
     @Test("error codes from a newer agent still decode")
     func openErrorCodes() throws {
         let json = #"{"v":1,"id":"x","error":{"code":"brand_new","message":"m"}}"#
@@ -109,12 +124,15 @@ struct AgentProtocolTests {
         #expect(response.failure?.code.rawValue == "brand_new")
     }
 
-    @Test("only the desired state differing needs no restart")
+    @Test("only the desired state or the release version differing needs no restart")
     func runDefinition() {
         let running = ServiceSpec(name: "a", command: ["java"])
         var stopped = running
         stopped.desired = .stopped
         #expect(running.runDefinition == stopped.runDefinition)
+        var versioned = running
+        versioned.version = "3.12.3"
+        #expect(running.runDefinition == versioned.runDefinition)
         var changed = running
         changed.env["X"] = "1"
         #expect(running.runDefinition != changed.runDefinition)

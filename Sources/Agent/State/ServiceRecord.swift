@@ -9,6 +9,8 @@ struct ProcessRecord: Codable, Equatable {
     var startedAt: Date
     /// Release the jar link pointed at when it started.
     var release: String?
+    /// The release version its spec named when it started (absent in older state files).
+    var version: String?
 }
 
 /// A stop in progress: which step was last taken and when the next is due.

@@ -44,7 +44,8 @@ extension ServiceMachine {
         guard let reason = pendingSpawn else { return [] }
         pendingSpawn = nil
         ownChild = true
-        record.process = ProcessRecord(pid: pid, startTicks: startTicks, startedAt: now, release: release)
+        record.process = ProcessRecord(pid: pid, startTicks: startTicks, startedAt: now, release: release,
+                                       version: record.spec.version)
         record.runningSpec = record.spec.runDefinition
         record.health = HealthTracker(startedAt: now)
         record.nextRestartAt = nil

@@ -13,6 +13,10 @@ enum SpecValidator {
         if let dir = spec.workingDirectory, !dir.hasPrefix("/") { throw fail("workingDirectory must be absolute, got \(dir)") }
         if let file = spec.logFile, !file.hasPrefix("/") { throw fail("logFile must be absolute, got \(file)") }
         if let release = spec.release, !SafeName.isValid(release) { throw fail("invalid release id \(release)") }
+        if let version = spec.version,
+           version.count > 100 || version.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw fail("version must be at most 100 characters without control characters")
+        }
         guard spec.stopTimeoutSeconds >= 0 else { throw fail("stopTimeoutSeconds must not be negative") }
         let policy = spec.restart
         guard policy.initialBackoffSeconds > 0, policy.maxBackoffSeconds >= policy.initialBackoffSeconds,

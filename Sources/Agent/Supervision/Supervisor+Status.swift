@@ -47,6 +47,7 @@ extension Supervisor {
             status.startedAt = process.startedAt
             status.uptimeSeconds = (now.timeIntervalSince(process.startedAt) * 10).rounded() / 10
             status.release = process.release
+            status.version = process.version
             status.healthySince = record.spec.health == nil ? nil : record.health.healthySince
             if let stat = ProcStat.read(process.pid), stat.startTicks == process.startTicks {
                 status.rssBytes = stat.rssPages * ProcStat.pageSize

@@ -53,7 +53,7 @@ struct DeployCommand: AsyncParsableCommand {
         let (observed, failed) = await context.observe()
         let plan = Planner.plan(desired: context.desired, observed: observed, unreached: failed.mapValues { "\($0)" },
                                 order: order, only: only.isEmpty ? nil : Set(only))
-        Console.line(PlanText.render(plan, fleet: context.manifest.name, mask: context.desired.mask))
+        Console.line(PlanText.render(plan, fleet: context.manifest.name, mask: context.desired.mask, release: context.fleet.release))
         if !failed.isEmpty {
             Console.error("\(failed.count) host(s) not reached: \(failed.keys.sorted().joined(separator: ", ")); nothing was changed. Fix them or remove them from the manifest, then deploy again")
             return ExitCodes.combined(failed.values.map(ExitCodes.status(of:)))
@@ -71,7 +71,8 @@ struct DeployCommand: AsyncParsableCommand {
         guard plan.hasChanges || !plan.settling.isEmpty else {
             // Recorded too: it closes the entry of a deploy that was killed after its last change.
             if let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                               command: "deploy", arguments: Array(CommandLine.arguments.dropFirst())) {
+                                               command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()),
+                                               version: context.desired.version) {
                 journal?.finish(entry, result: "no-op", summary: "nothing to change")
             }
             return 0
@@ -89,7 +90,8 @@ struct DeployCommand: AsyncParsableCommand {
             }
         }
         let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                        command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()))
+                                        command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()),
+                                        version: context.desired.version)
         var options = RolloutOptions()
         options.policy = gate
         options.maxParallel = maxParallel

@@ -38,11 +38,16 @@ struct HistoryCommand: AsyncParsableCommand {
             for record in records { Console.line(String(decoding: try encoder.encode(record), as: UTF8.self)) }
             return
         }
-        var rows = [["ID", "STARTED", "COMMAND", "RESULT", "DURATION", "OPERATOR", "SUMMARY"]]
+        Console.line(records.isEmpty ? "no history for fleet \(manifest.name) in \(journal.path)" : Self.table(records))
+    }
+
+    /// The entries as a table, one row each.
+    static func table(_ records: [DeploymentRecord]) -> String {
+        var rows = [["ID", "STARTED", "COMMAND", "VERSION", "RESULT", "DURATION", "OPERATOR", "SUMMARY"]]
         for record in records {
-            rows.append([String(record.id), Format.rfc3339(record.startedAt), record.command, record.result,
-                         record.seconds.map(Format.seconds) ?? "-", record.operator, record.summary])
+            rows.append([String(record.id), Format.rfc3339(record.startedAt), record.command, record.version ?? "-",
+                         record.result, record.seconds.map(Format.seconds) ?? "-", record.operator, record.summary])
         }
-        Console.line(records.isEmpty ? "no history for fleet \(manifest.name) in \(journal.path)" : Format.table(rows))
+        return Format.table(rows)
     }
 }

@@ -18,6 +18,8 @@ struct PlanCommand: AsyncParsableCommand {
     var order: StartOrder = .fast
     @Option(help: "Plan only this service (repeatable).")
     var only: [String] = []
+    @Flag(help: "One JSON object (release, per-host changes, waves, summary) instead of text.")
+    var json = false
 
     func run() async throws {
         let loaded = try fleet.loadFleet(services: only)
@@ -25,7 +27,12 @@ struct PlanCommand: AsyncParsableCommand {
             let (observed, failed) = await session.observe()
             let plan = Planner.plan(desired: session.desired, observed: observed, unreached: failed.mapValues { "\($0)" },
                                     order: order, only: only.isEmpty ? nil : Set(only))
-            Console.line(PlanText.render(plan, fleet: session.manifest.name, mask: session.desired.mask))
+            if json {
+                Console.json(PlanJSON(plan, fleet: session.manifest.name, release: session.fleet.release))
+            } else {
+                Console.line(PlanText.render(plan, fleet: session.manifest.name, mask: session.desired.mask,
+                                             release: session.fleet.release))
+            }
             for problem in plan.problems { Console.error(problem) }
             let status = ExitCodes.combined(failed.values.map(ExitCodes.status(of:))
                                             + [plan.problems.isEmpty ? 0 : ExitCodes.failed,

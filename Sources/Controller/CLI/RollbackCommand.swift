@@ -43,9 +43,14 @@ struct RollbackCommand: AsyncParsableCommand {
         for (host, answer) in await context.statuses() {
             if case .success(let result) = answer { statuses[host] = result.services }
         }
-        let rollback = Planner.rollback(desired: context.desired, instances: instances, statuses: statuses, to: to) { instance in
-            (try? journal?.releases(fleet: context.manifest.name, host: instance.host.name, service: instance.service)) ?? []
-        }
+        let fleetName = context.manifest.name
+        let rollback = Planner.rollback(desired: context.desired, instances: instances, statuses: statuses, to: to,
+            history: { instance in
+                (try? journal?.releases(fleet: fleetName, host: instance.host.name, service: instance.service)) ?? []
+            },
+            version: { instance, release in
+                (try? journal?.version(fleet: fleetName, host: instance.host.name, service: instance.service, release: release)) ?? nil
+            })
         let changes = rollback.plan.hosts.flatMap(\.changes)
         for problem in rollback.problems { Console.error(problem) }
         guard rollback.problems.isEmpty, !changes.isEmpty else { throw ExitCode(ExitCodes.failed) }
@@ -62,8 +67,11 @@ struct RollbackCommand: AsyncParsableCommand {
         }
         var options = RolloutOptions()
         options.maxParallel = maxParallel
+        // The version rolled back to, when every instance goes back to the same one.
+        let versions = Set(changes.map(\.instance.spec.version))
         let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                        command: "rollback", arguments: Array(CommandLine.arguments.dropFirst()))
+                                        command: "rollback", arguments: Array(CommandLine.arguments.dropFirst()),
+                                        version: versions.count == 1 ? versions.first ?? nil : nil)
         let progress = RolloutProgress(journal: journal, entry: entry)
         let result = await Rollout(plan: rollback.plan, desired: rollback.desired, hosts: context.fleetHosts, options: options,
                                    events: progress.handle).run()

@@ -69,20 +69,26 @@ public final class Journal: Sendable {
                 t.column("at", .datetime).notNull()
             }
         }
+        // The release version a deploy brought; older entries have none.
+        migrator.registerMigration("v2-version") { db in
+            try db.alter(table: "deployment") { t in t.add(column: "version", .text) }
+        }
         return migrator
     }
 
-    /// Starts a journal entry. Entries of the same fleet still marked running belong to a
-    /// controller that died: they are marked interrupted.
-    public func begin(fleet: String, manifest: String, command: String, arguments: [String]) throws -> Int64 {
+    /// Starts a journal entry; `version` is the release version it deploys, when known. Entries
+    /// of the same fleet still marked running belong to a controller that died: they are
+    /// marked interrupted.
+    public func begin(fleet: String, manifest: String, command: String, arguments: [String],
+                      version: String? = nil) throws -> Int64 {
         let who = OperatorName.current
         return try db.write { db in
             try db.execute(sql: "UPDATE deployment SET result = 'interrupted', finishedAt = ? WHERE fleet = ? AND result = 'running'",
                            arguments: [Date(), fleet])
             try db.execute(sql: """
-                INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result)
-                VALUES (?, ?, ?, ?, ?, ?, 'running')
-                """, arguments: [fleet, manifest, command, mask(arguments.joined(separator: " ")), who, Date()])
+                INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result, version)
+                VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
+                """, arguments: [fleet, manifest, command, mask(arguments.joined(separator: " ")), who, Date(), version])
             return db.lastInsertedRowID
         }
     }
@@ -145,6 +151,18 @@ public final class Journal: Sendable {
             return all.filter { seen.insert($0).inserted }
         }
     }
+
+    /// The release version recorded with the latest entry that put `service` on `host` on
+    /// `release`; nil when none recorded one.
+    public func version(fleet: String, host: String, service: String, release: String) throws -> String? {
+        try db.read { db in
+            try String.fetchOne(db, sql: """
+                SELECT d.version FROM instanceRelease r JOIN deployment d ON d.id = r.deploymentId
+                WHERE d.fleet = ? AND r.host = ? AND r.service = ? AND r.release = ? AND d.version IS NOT NULL
+                ORDER BY r.id DESC LIMIT 1
+                """, arguments: [fleet, host, service, release])
+        }
+    }
 }
 
 /// One journal entry.
@@ -158,6 +176,8 @@ public struct DeploymentRecord: Sendable, Codable {
     public var finishedAt: Date?
     public var result: String
     public var summary: String
+    /// The release version the entry deployed; nil for other commands and older entries.
+    public var version: String?
     public var steps: Int
     public var failedSteps: Int
 
@@ -171,6 +191,7 @@ public struct DeploymentRecord: Sendable, Codable {
         finishedAt = row["finishedAt"]
         result = row["result"]
         summary = row["summary"]
+        version = row["version"]
         steps = row["steps"] ?? 0
         failedSteps = row["failedSteps"] ?? 0
     }

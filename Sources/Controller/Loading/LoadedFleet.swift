@@ -10,32 +10,40 @@ struct LoadedFleet: Sendable {
     let desired: DesiredFleet
     /// SHA-256 of local files (release jars, the agent binary), remembered between runs.
     let checksums: ChecksumCache
+    /// Where the release `release.dir` names was found (or unpacked), and its version.
+    var release: ResolvedRelease?
 
     /// The validated manifest.
     var manifest: FleetManifest { input.manifest }
 
-    /// Reads the catalog and env file `input`'s manifest names, builds the desired fleet and
+    /// Finds the release (unpacking a tarball into `releases` the first time), reads the catalog
+    /// and env file `input`'s manifest names, builds the desired fleet from the release root and
     /// checks that each of `services` is in the catalog. Problems in the files come back as
-    /// a `ConfigError` carrying all of them; an unknown service as a `UsageError`. Jar digests
-    /// come from `checksums`, which is saved for the next run.
+    /// a `ConfigError` carrying all of them; an unknown service as a `UsageError`. Jar and
+    /// tarball digests come from `checksums`, which is saved for the next run.
     static func load(_ input: LoadedManifest, services: [String] = [],
-                     checksums: ChecksumCache = ChecksumCache(file: ChecksumCache.defaultFile)) throws -> LoadedFleet {
-        let manifest = input.manifest
+                     checksums: ChecksumCache = ChecksumCache(file: ChecksumCache.defaultFile),
+                     releases: ReleaseCache = ReleaseCache()) throws -> LoadedFleet {
+        var manifest = input.manifest
         guard let catalogPath = manifest.catalogPath else {
             throw ConfigError(issues: [ConfigIssue(file: manifest.path, field: "catalog",
                 message: "is required: name the service catalog, e.g. deploy/bk-job/catalog.yaml")])
         }
-        let version = manifest.release.flatMap { try? String(contentsOfFile: "\($0.dir)/VERSION", encoding: .utf8) }?
-            .split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) }
-        let catalog = try ServiceCatalog.load(path: catalogPath, version: version, mode: manifest.release?.mode ?? "stable",
-                                              manifest: manifest.path)
+        let release = try manifest.release.map {
+            try ReleaseSource.resolve($0, manifestPath: manifest.path, checksums: checksums, cache: releases)
+        }
+        // The desired fleet reads jars and templates from the release root, wherever it is.
+        if let release { manifest.release?.dir = release.root }
+        let catalog = try ServiceCatalog.load(path: catalogPath, version: release?.version,
+                                              mode: manifest.release?.mode ?? "stable", manifest: manifest.path)
         let env = try manifest.release.flatMap { release in
             let paths = releaseDefaults(release.dir) + release.envFiles
             return paths.isEmpty ? nil : try EnvFile.load(paths: paths, undefined: release.undefined)
         }
-        let desired = try DesiredFleet.build(manifest: manifest, catalog: catalog, env: env, checksums: checksums)
+        var desired = try DesiredFleet.build(manifest: manifest, catalog: catalog, env: env, checksums: checksums)
+        desired.setVersion(release?.version)
         checksums.save()
-        let fleet = LoadedFleet(input: input, catalog: catalog, desired: desired, checksums: checksums)
+        let fleet = LoadedFleet(input: input, catalog: catalog, desired: desired, checksums: checksums, release: release)
         for service in services { try fleet.checkService(service) }
         return fleet
     }

@@ -74,7 +74,8 @@ extension FleetManifest {
             let javaOptions = map["java_opts"].flatMap { reader.stringList($0, at: "release.java_opts") }?.map(\.0) ?? []
             release = Release(dir: LocalPath.absolute(dir, relativeTo: baseDir),
                               envFiles: envFiles.map { LocalPath.absolute($0, relativeTo: baseDir) },
-                              secretKeys: secretKeys, undefined: undefined, mode: mode, javaOptions: javaOptions)
+                              secretKeys: secretKeys, undefined: undefined, mode: mode, javaOptions: javaOptions,
+                              dirLine: map["dir"]?.mark?.line)
         }
         let catalog = reader.string(top, "catalog").map { LocalPath.absolute($0, relativeTo: baseDir) }
         let services = parsePlacement(top["services"], reader: reader, hosts: hosts)

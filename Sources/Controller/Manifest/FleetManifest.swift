@@ -76,7 +76,8 @@ public struct FleetManifest: Sendable {
 
     /// The release directory and env file.
     public struct Release: Sendable, Equatable {
-        /// Release directory in the upstream layout (absolute).
+        /// The release (absolute): upstream's tarball, the folder it unpacks to, or the release
+        /// root itself; `ReleaseSource.resolve` finds the root.
         public var dir: String
         /// The env files (absolute), read in order: BlueKing's global env file, then `job.env`.
         public var envFiles: [String] = []
@@ -89,6 +90,8 @@ public struct FleetManifest: Sendable {
         /// JVM options appended to every service's own (`release.java_opts`); the JVM takes the
         /// last `-Xmx`, so these can size heaps for a small machine.
         public var javaOptions: [String] = []
+        /// Line of `release.dir` in the manifest, for messages.
+        public var dirLine: Int?
     }
 
     /// The hosts one service runs on.

@@ -3,8 +3,11 @@ import Foundation
 /// `jobfleet plan`'s human output: per host the uploads, file changes (as diffs, secrets
 /// hidden), starts, restarts and stops; then the waves and a summary.
 public enum PlanText {
-    public static func render(_ plan: Plan, fleet: String, mask: SecretMask) -> String {
-        var out: [String] = ["Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)"]
+    /// The plan as text; the header names `release` (version, tarball and digest) when given.
+    public static func render(_ plan: Plan, fleet: String, mask: SecretMask, release: ResolvedRelease? = nil) -> String {
+        var header = "Plan for fleet \(fleet): \(plan.hosts.count) host(s), order \(plan.order.rawValue)"
+        if let release { header += ", \(release.label)" }
+        var out: [String] = [header]
         if plan.stopsEverything {
             out.append("This plan stops every running instance of the fleet (\(plan.runningBefore)) and starts none: "
                        + "deploy needs --allow-stop-all as well as --yes.")

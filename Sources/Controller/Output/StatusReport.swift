@@ -14,6 +14,8 @@ public struct StatusReport: Sendable {
         public var health: String
         public var pid: Int32?
         public var release: String?
+        /// The bk-job release version the running process was started with, as its agent reports.
+        public var version: String?
         public var targetRelease: String?
         public var startedAt: Date?
         public var healthySince: Date?
@@ -27,7 +29,7 @@ public struct StatusReport: Sendable {
         public var error: String?
 
         enum CodingKeys: String, CodingKey {
-            case host, service, state, health, pid, release
+            case host, service, state, health, pid, release, version
             case targetRelease = "target_release"
             case startedAt = "started_at", healthySince = "healthy_since"
             case uptimeSeconds = "uptime_seconds", restarts
@@ -42,6 +44,7 @@ public struct StatusReport: Sendable {
             try c.encode(health, forKey: .health)
             try c.encode(pid, forKey: .pid)
             try c.encode(release, forKey: .release)
+            try c.encode(version, forKey: .version)
             try c.encode(targetRelease, forKey: .targetRelease)
             try c.encode(startedAt.map(Format.rfc3339), forKey: .startedAt)
             try c.encode(healthySince.map(Format.rfc3339), forKey: .healthySince)
@@ -97,7 +100,8 @@ public struct StatusReport: Sendable {
                        restarts: 0, placed: placed)
         }
         return Row(host: host, service: service, state: status.state.rawValue, health: status.health.state.rawValue,
-                   pid: status.pid, release: status.release ?? status.activeRelease, targetRelease: target,
+                   pid: status.pid, release: status.release ?? status.activeRelease, version: status.version,
+                   targetRelease: target,
                    startedAt: status.startedAt, healthySince: status.healthySince ?? status.health.since.flatMap {
                        status.health.state == .healthy ? $0 : nil },
                    uptimeSeconds: status.uptimeSeconds, restarts: status.restarts, rssBytes: status.rssBytes,
@@ -114,13 +118,13 @@ public struct StatusReport: Sendable {
 
     /// The instance table and the desired-versus-actual counts.
     public func text() -> String {
-        var table: [[String]] = [["SERVICE", "HOST", "STATE", "HEALTH", "RELEASE", "PID", "UPTIME", "RESTARTS", "RSS"]]
+        var table: [[String]] = [["SERVICE", "HOST", "STATE", "HEALTH", "RELEASE", "VERSION", "PID", "UPTIME", "RESTARTS", "RSS"]]
         for row in rows {
             var release = row.release.map { String($0.prefix(12)) } ?? "-"
             if let target = row.targetRelease, row.release != nil, row.release != target { release += " (→\(target.prefix(8)))" }
             table.append([
                 row.service + (row.placed ? "" : " (not placed)"), row.host, row.state, row.health, release,
-                row.pid.map(String.init) ?? "-", row.uptimeSeconds.map(Format.uptime) ?? "-", String(row.restarts),
+                row.version ?? "-", row.pid.map(String.init) ?? "-", row.uptimeSeconds.map(Format.uptime) ?? "-", String(row.restarts),
                 row.rssBytes.map(Format.bytes) ?? "-",
             ])
         }

@@ -15,6 +15,8 @@ public struct DesiredFleet: Sendable {
     /// What the operator should know that does not stop a deploy (from the env files, and
     /// placeholders rendered empty under `release.undefined: empty`).
     public var warnings: [ConfigIssue] = []
+    /// The release's version (its `VERSION` file), when known; see `DesiredFleet.setVersion`.
+    public var version: String?
 
     /// Instances on `host`.
     public func instances(on host: String) -> [DesiredInstance] { instances.filter { $0.host.name == host } }
@@ -222,6 +224,9 @@ public struct DesiredFleet: Sendable {
     static func revision(of spec: ServiceSpec, files: [DesiredFile]) -> String {
         var unversioned = spec
         unversioned.revision = nil
+        // The release version is shown, not run: a new VERSION with the same jars and files
+        // restarts nothing.
+        unversioned.version = nil
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var bytes = Array((try? encoder.encode(unversioned)) ?? Data())

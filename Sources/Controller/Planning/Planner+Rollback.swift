@@ -13,9 +13,11 @@ public struct RollbackPlan: Sendable {
 extension Planner {
     /// Plans a rollback of `instances`: each goes back to `to`, or else to the newest release in
     /// its `history` (newest first) that is not the one it runs now, keeping its current command
-    /// and configuration. `statuses[host]` is what each host's agent reported.
+    /// and configuration. `statuses[host]` is what each host's agent reported; `version` gives
+    /// the release version an instance's earlier release had, when the journal knows it.
     public static func rollback(desired: DesiredFleet, instances: [DesiredInstance], statuses: [String: [ServiceStatus]],
-                                to: String?, history: (DesiredInstance) -> [String]) -> RollbackPlan {
+                                to: String?, history: (DesiredInstance) -> [String],
+                                version: (DesiredInstance, String) -> String? = { _, _ in nil }) -> RollbackPlan {
         var changes: [InstanceChange] = []
         var problems: [String] = []
         for instance in instances {
@@ -30,6 +32,7 @@ extension Planner {
             }
             var previous = instance
             previous.spec.release = target
+            previous.spec.version = version(instance, target)
             previous.spec.revision = DesiredFleet.revision(of: previous.spec, files: instance.files + instance.served)
             changes.append(InstanceChange(instance: previous, action: .restart, reasons: ["release \(current) → \(target)"],
                                           previousRelease: current, previousRevision: status.revision))

@@ -84,6 +84,40 @@ struct LoadedFleetTests {
         #expect(String(decoding: config.content, as: UTF8.self).contains("port: 10500\n"))
     }
 
+    @Test("release.dir as upstream's tarball: jars and templates come from its cache entry, the version is on the fleet and every spec, and revisions are those of the same release as a folder")
+    func tarball() throws {
+        let folder = try LoadedFleet.load(LoadedManifest.load(path: path), checksums: ChecksumCache())
+        #expect(folder.release == ResolvedRelease(root: "\(fixture.dir)/release", version: nil))
+        try FileManager.default.createDirectory(atPath: "\(fixture.dir)/pkg", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(fixture.dir)/release", toPath: "\(fixture.dir)/pkg/job")
+        try PlanningFixture.write("\(fixture.dir)/pkg/job/VERSION", "3.12.3\n")
+        try TarBuilder.run("/usr/bin/tar", ["-czf", "\(fixture.dir)/job_ce-3.12.3.tgz", "-C", "\(fixture.dir)/pkg", "job"])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "dir: release", with: "dir: job_ce-3.12.3.tgz").write(toFile: path, atomically: true, encoding: .utf8)
+
+        let cache = ReleaseCache(directory: "\(fixture.dir)/cache")
+        let fleet = try LoadedFleet.load(LoadedManifest.load(path: path), checksums: ChecksumCache(), releases: cache)
+        let release = try #require(fleet.release)
+        #expect(release.tarball == "\(fixture.dir)/job_ce-3.12.3.tgz")
+        #expect(release.root == "\(cache.directory)/\(try #require(release.sha256))/job")
+        #expect(fleet.manifest.release?.dir == "\(fixture.dir)/job_ce-3.12.3.tgz")
+        #expect(fleet.desired.version == "3.12.3")
+        #expect(fleet.desired.instances.allSatisfy { $0.spec.version == "3.12.3" })
+        #expect(fleet.desired.instances.allSatisfy { $0.artifact.localPath.hasPrefix(release.root + "/backend/") })
+        #expect(fleet.desired.instances.map(\.spec.revision) == folder.desired.instances.map(\.spec.revision))
+        #expect(fleet.desired.instances.map(\.artifact.id) == folder.desired.instances.map(\.artifact.id))
+    }
+
+    @Test("a release.dir that is not a release stops loading with the manifest's line, exit status 64")
+    func badRelease() throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "dir: release", with: "dir: nowhere").write(toFile: path, atomically: true, encoding: .utf8)
+        let error = try #require(#expect(throws: ConfigError.self) {
+            try LoadedFleet.load(LoadedManifest.load(path: path), checksums: ChecksumCache())
+        })
+        #expect(error.description.hasPrefix("\(path):7: release.dir: \(fixture.dir)/nowhere: does not exist"))
+    }
+
     @Test("a service the catalog lacks is a usage error naming the catalog and its services")
     func unknownService() throws {
         let input = try LoadedManifest.load(path: path)

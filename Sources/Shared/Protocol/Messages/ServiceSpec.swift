@@ -26,6 +26,9 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     /// configuration files, command). Stored with the spec and reported back in status, so
     /// the controller can tell whether a running instance is current.
     public var revision: String?
+    /// The version of the bk-job release this spec runs (the release's `VERSION`), for status.
+    /// Not part of what runs: `runDefinition` and the revision leave it out.
+    public var version: String?
 
     /// A spec with defaults for everything but name and command.
     public init(name: String, command: [String], desired: DesiredState = .running, env: [String: String] = [:],
@@ -45,7 +48,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, desired, command, env, workingDirectory, release, health, stopTimeoutSeconds, restart, logFile
-        case revision
+        case revision, version
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,13 +64,15 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         restart = try c.decodeIfPresent(RestartPolicy.self, forKey: .restart) ?? RestartPolicy()
         logFile = try c.decodeIfPresent(String.self, forKey: .logFile)
         revision = try c.decodeIfPresent(String.self, forKey: .revision)
+        version = try c.decodeIfPresent(String.self, forKey: .version)
     }
 
-    /// The same spec with `desired` ignored: what a running process was started from.
-    /// Two specs that differ only in `desired` need no restart.
+    /// The same spec with `desired` and `version` ignored: what a running process was started
+    /// from. Two specs that differ only in those need no restart.
     public var runDefinition: ServiceSpec {
         var copy = self
         copy.desired = .running
+        copy.version = nil
         return copy
     }
 }

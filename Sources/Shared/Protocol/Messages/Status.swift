@@ -146,6 +146,9 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var activeRelease: String?
     /// The applied spec's revision (see `ServiceSpec.revision`).
     public var revision: String?
+    /// The bk-job release version (`ServiceSpec.version`) of the spec the current process was
+    /// started from; nil when nothing runs or the spec named none.
+    public var version: String?
     /// False when the applied spec changed since the process started: a restart applies it.
     public var specCurrent: Bool
     /// True when this agent adopted the process from an earlier agent instead of starting it.

@@ -1,0 +1,50 @@
+import Foundation
+import Shared
+import Testing
+@testable import Controller
+
+@Suite("Status report")
+struct StatusReportTests {
+    struct Unreachable: Error, CustomStringConvertible {
+        var description: String { "h2 (10.9.0.2:22): connection refused" }
+    }
+
+    /// h1 answers, running job-config on release 3.12.3 and job-manage still on 3.12.2; h2 does not answer.
+    func report() throws -> StatusReport {
+        let fixture = try PlanningFixture()
+        let desired = try fixture.desired()
+        var services: [ServiceStatus] = []
+        for (service, version) in [("job-config", "3.12.3"), ("job-manage", "3.12.2"), ("job-execute", nil)] {
+            var status = ServiceStatus(name: service, desired: .running, state: .running, health: HealthStatus(state: .healthy))
+            status.release = desired.instances.first { $0.service == service }?.artifact.id
+            status.version = version
+            status.pid = 100
+            services.append(status)
+        }
+        let answer = StatusResult(agent: AgentInfo(version: "0.1.0", protocolVersions: [1], pid: 1, startedAt: Date(), bkHome: "/data/bkee"),
+                                  at: Date(), lease: nil, services: services)
+        return StatusReport.build(desired: desired, statuses: ["h1": .success(answer), "h2": .failure(Unreachable())])
+    }
+
+    @Test("each instance shows the release version its process runs, '-' when unknown")
+    func text() throws {
+        let lines = try report().text().split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines[0] == ["SERVICE", "HOST", "STATE", "HEALTH", "RELEASE", "VERSION", "PID", "UPTIME", "RESTARTS", "RSS"])
+        let versions = Dictionary(lines.dropFirst().prefix(5).map { ("\($0[0])@\($0[1])", $0[5]) }, uniquingKeysWith: { a, _ in a })
+        #expect(versions["job-config@h1"] == "3.12.3")
+        #expect(versions["job-manage@h1"] == "3.12.2")
+        #expect(versions["job-execute@h1"] == "-")
+        #expect(versions["job-manage@h2"] == "-")
+    }
+
+    @Test("JSON rows carry the version, null when unknown")
+    func json() throws {
+        let rows = try report().rows
+        let encoder = Console.jsonEncoder()
+        let config = try #require(rows.first { $0.service == "job-config" && $0.host == "h1" })
+        #expect(String(decoding: try encoder.encode(config), as: UTF8.self).contains(#""version":"3.12.3""#))
+        let unreached = try #require(rows.first { $0.host == "h2" })
+        #expect(unreached.state == "unreachable")
+        #expect(String(decoding: try encoder.encode(unreached), as: UTF8.self).contains(#""version":null"#))
+    }
+}
