@@ -48,8 +48,8 @@ extension ServiceCatalog {
     /// upstream's names use. It is only read on the controller; the destination stays strict.
     static func templatePath(_ map: YAMLReader.Mapping, _ key: String = "template", reader: YAMLReader) -> String? {
         guard let value = reader.string(map, key, required: true), !value.isEmpty else { return nil }
-        if let problem = SafeName.pathProblem(value.replacingOccurrences(of: "#", with: "_"), absolute: false) {
-            reader.report(map[key], map.path(key), "\(problem.replacingOccurrences(of: "are allowed", with: "and # are allowed")) (got '\(value)')")
+        if let problem = SafeName.pathProblem(value, absolute: false, alsoAllowed: "#") {
+            reader.report(map[key], map.path(key), "\(problem) (got '\(value)')")
             return nil
         }
         return value

@@ -33,14 +33,16 @@ public enum SafeName {
 
     /// Why `path` is not a safe path, or nil when it is. `absolute` says which kind is expected.
     /// Safe paths have no `..` component, no empty or `.` components (after the leading slash),
-    /// and only characters that need no quoting anywhere: letters, digits, `/ . _ - + @ : , =`.
-    public static func pathProblem(_ path: String, absolute: Bool) -> String? {
+    /// and only characters that need no quoting anywhere: letters, digits, `/ . _ - + @ : , =`,
+    /// plus those of `alsoAllowed` (a path only read locally may allow more, e.g. `#`).
+    public static func pathProblem(_ path: String, absolute: Bool, alsoAllowed: String = "") -> String? {
         if path.isEmpty { return "is empty" }
         if absolute && !path.hasPrefix("/") { return "must be an absolute path (start with /)" }
         if !absolute && path.hasPrefix("/") { return "must be a relative path (no leading /)" }
         if path.utf8.count > 4096 { return "is longer than 4096 bytes" }
-        for scalar in path.unicodeScalars where !isPathCharacter(scalar) {
-            return "contains \(describe(scalar)); only letters, digits and / . _ - + @ : , = are allowed"
+        for scalar in path.unicodeScalars where !isPathCharacter(scalar) && !alsoAllowed.unicodeScalars.contains(scalar) {
+            let extra = alsoAllowed.unicodeScalars.map { " \($0)" }.joined()
+            return "contains \(describe(scalar)); only letters, digits and / . _ - + @ : , =\(extra) are allowed"
         }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         for (index, part) in parts.enumerated() {
