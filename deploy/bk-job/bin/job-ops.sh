@@ -39,6 +39,9 @@ SHORT=${SERVICE#job-}
 JAR=$SERVICE_DIR/$SERVICE.jar
 PID_FILE=$SERVICE_DIR/$SERVICE.pid
 CONFIG=$BK_HOME/etc/job/application-$SHORT.yml
+# job-assemble (3.8+ lite) keeps its configuration in its own folder.
+[[ -e $CONFIG || ! -e $BK_HOME/etc/job/$SERVICE/application-$SHORT.yml ]] \
+  || CONFIG=$BK_HOME/etc/job/$SERVICE/application-$SHORT.yml
 ENV_FILE=$BK_HOME/etc/job/$SERVICE.env
 LOG_DIR=$BK_HOME/logs/job/$SERVICE
 STOP_TIMEOUT=${STOP_TIMEOUT:-60}
@@ -52,7 +55,8 @@ default_port() {
     job-config) echo 10500 ;; job-crontab) echo 10501 ;; job-execute) echo 10502 ;;
     job-gateway) echo 10503 ;; job-logsvr) echo 10504 ;; job-manage) echo 10505 ;;
     job-backup) echo 10507 ;; job-analysis) echo 10508 ;; job-ticket) echo 10509 ;;
-    job-file-gateway) echo 10510 ;; job-file-worker) echo 19810 ;; *) echo "" ;;
+    job-file-gateway) echo 19809 ;; job-file-worker) echo 19810 ;; job-assemble) echo 10550 ;;
+    *) echo "" ;;
   esac
 }
 
