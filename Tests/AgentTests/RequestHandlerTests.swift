@@ -20,22 +20,45 @@ struct RequestHandlerTests {
         (#"{"v":9,"id":"2","method":"status"}"#, "2", "unsupported_version"),
         (#"{"v":1,"method":"status"}"#, nil, "bad_request"),
         (#"{"v":1,"id":"3","method":"reboot"}"#, "3", "unknown_method"),
-        (#"{"v":1,"id":"4","method":"stop","params":{}}"#, "4", "bad_request"),
-        (#"{"v":1,"id":"5","method":"stop","params":{"services":["job-x"]}}"#, "5", "unknown_service"),
+        (#"{"v":1,"id":"4","method":"stop","params":{},"fence":1}"#, "4", "bad_request"),
+        (#"{"v":1,"id":"5","method":"stop","params":{"services":["job-x"]},"fence":1}"#, "5", "unknown_service"),
         (#"{"v":1,"id":"6","method":"logs","params":{"service":"../../etc"}}"#, "6", "invalid_name"),
         (#"{"v":1,"id":"7","method":"logs","params":{"service":"job-x","grep":"(("}}"#, "7", "bad_request"),
-        (#"{"v":1,"id":"8","method":"apply","params":{"services":[{"name":"a b","command":["x"]}]}}"#, "8", "invalid_name"),
-        (#"{"v":1,"id":"9","method":"apply","params":{"services":[{"name":"a","command":[]}]}}"#, "9", "bad_request"),
+        (#"{"v":1,"id":"8","method":"apply","params":{"services":[{"name":"a b","command":["x"]}]},"fence":1}"#, "8", "invalid_name"),
+        (#"{"v":1,"id":"9","method":"apply","params":{"services":[{"name":"a","command":[]}]},"fence":1}"#, "9", "bad_request"),
         (#"{"v":1,"id":"10","method":"start","params":{"services":["a"]},"fence":5}"#, "10", "stale_fence"),
-        (#"{"v":1,"id":"11","method":"apply","params":{"services":[{"name":"a","command":["x"],"version":"3.12\u001b[2J"}]}}"#, "11", "bad_request"),
+        (#"{"v":1,"id":"11","method":"apply","params":{"services":[{"name":"a","command":["x"],"version":"3.12\u001b[2J"}]},"fence":1}"#, "11", "bad_request"),
+        (#"{"v":1,"id":"12","method":"start","params":{"services":["a"]}}"#, "12", "fence_required"),
+        (#"{"v":1,"id":"13","method":"apply","params":{"services":[{"name":"a","command":["x"]}]}}"#, "13", "fence_required"),
+        (#"{"v":1,"id":"14","method":"activate","params":{"service":"a","release":"r1"}}"#, "14", "fence_required"),
     ] as [(String, String?, String)])
     func errors(line: String, id: String?, code: String) async throws {
         let home = try TempHome()
-        let responses = await handle([line, #"{"v":1,"id":"next","method":"status"}"#], home: home)
-        #expect(responses[0].id == id)
-        #expect(responses[0].failure?.code.rawValue == code, "\(responses[0])")
-        #expect(responses[1].id == "next")
-        #expect(responses[1].failure == nil)
+        // The lease (token 1) is held, so a changing request fails for its own reason, not for
+        // coming without the lease, unless it carries no fence or a stale one.
+        let responses = await handle([Self.acquire, line, #"{"v":1,"id":"next","method":"status"}"#], home: home)
+        #expect(responses[0].failure == nil, "\(responses[0])")
+        #expect(responses[1].id == id)
+        #expect(responses[1].failure?.code.rawValue == code, "\(responses[1])")
+        #expect(responses[2].id == "next")
+        #expect(responses[2].failure == nil)
+    }
+
+    static let acquire = #"{"v":1,"id":"lease","method":"lease","params":{"action":"acquire","owner":"alice@bastion jobfleet deploy"}}"#
+
+    @Test("a changing request without the lease's token is refused even when nobody holds the lease, and names the holder when one does")
+    func fenceRequired() async throws {
+        let home = try TempHome()
+        let apply = #"{"v":1,"id":"a","method":"apply","params":{"services":[{"name":"a","command":["/bin/true"]}]}}"#
+        let unleased = await handle([apply], home: home)[0]
+        #expect(unleased.failure?.code == .fenceRequired, "\(unleased)")
+        #expect(unleased.failure?.message.contains("needs the deployment lease") == true)
+        let leased = await handle([Self.acquire, apply], home: try TempHome())
+        #expect(leased[1].failure?.code == .fenceRequired)
+        #expect(leased[1].failure?.lease?.owner == "alice@bastion jobfleet deploy")
+        let fenced = await handle([Self.acquire, apply.replacingOccurrences(of: #""id":"a","#, with: #""id":"a","fence":1,"#)],
+                                  home: try TempHome())
+        #expect(fenced[1].failure == nil, "\(fenced[1])")
     }
 
     @Test("a missing field is named by its path")

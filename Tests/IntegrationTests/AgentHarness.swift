@@ -155,11 +155,30 @@ final class AgentTestClient {
 
     deinit { close() }
 
-    /// Sends a request and returns its response.
+    /// Sends a request and returns its response. A changing request carries `fence`, or else
+    /// the token of the lease this client takes the first time it needs one, as the controller's
+    /// requests do: the agent refuses changes without it.
     func send(_ body: AgentRequest.Body, fence: UInt64? = nil) throws -> AgentResponse {
+        let fence = try fence ?? (body.changesState ? leaseToken() : nil)
         counter += 1
         let request = AgentRequest(id: "t\(counter)", body, fence: fence)
         return try sendRaw(String(decoding: try AgentProtocol.line(request), as: UTF8.self))
+    }
+
+    /// The owner every test client leases as: clients of one test share the lease across agent
+    /// restarts (acquiring again as the same owner renews it).
+    static let leaseOwner = "agent-integration-tests"
+    private var token: UInt64?
+
+    /// The token of this client's lease, acquired on first use.
+    func leaseToken() throws -> UInt64 {
+        if let token { return token }
+        let response = try send(.lease(LeaseRequest(action: .acquire, owner: Self.leaseOwner, ttlSeconds: 3600)))
+        guard case .lease(let result) = response.body, let lease = result.lease else {
+            throw SandboxError(message: "could not take the agent's lease: \(response)")
+        }
+        token = lease.token
+        return lease.token
     }
 
     /// The end of the agent's log and of its daemon's own output, for a failure message.

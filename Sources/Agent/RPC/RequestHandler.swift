@@ -50,7 +50,13 @@ struct RequestHandler: Sendable {
     }
 
     private func dispatch(_ request: AgentRequest) async throws(AgentFailure) -> AgentResponse.Body {
-        if request.body.changesState, let fence = request.fence {
+        if request.body.changesState {
+            // Every change needs the deployment lease: without this, a client that never took
+            // it (or an older controller) would act in the middle of another operator's deploy.
+            guard let fence = request.fence else {
+                throw AgentFailure(.fenceRequired, "\(request.body.method.rawValue) changes this host and needs the deployment lease: "
+                                   + "acquire it (method lease) and send its token as \"fence\"", lease: await supervisor.currentLease())
+            }
             try await supervisor.checkFence(fence)
         }
         switch request.body {

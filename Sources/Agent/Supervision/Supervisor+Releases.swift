@@ -33,6 +33,11 @@ extension Supervisor {
         return LeaseResult(lease: lease)
     }
 
+    /// The lease held now, if any (shown to a client refused for coming without one).
+    func currentLease() -> LeaseInfo? {
+        state.lease.active(at: Date())
+    }
+
     /// Refuses a changing request whose fencing token is not the current lease's.
     func checkFence(_ fence: UInt64) throws(AgentFailure) {
         try state.lease.check(fence: fence, now: Date())

@@ -47,6 +47,8 @@ public struct AgentErrorCode: RawRepresentable, Codable, Sendable, Hashable {
     public static let leaseNotHeld = AgentErrorCode(rawValue: "lease_not_held")
     /// The request's fencing token is not the current lease's.
     public static let staleFence = AgentErrorCode(rawValue: "stale_fence")
+    /// A changing request came without a fencing token: every change needs the lease.
+    public static let fenceRequired = AgentErrorCode(rawValue: "fence_required")
     /// Starting a process failed (missing program, bad working directory, ...).
     public static let spawnFailed = AgentErrorCode(rawValue: "spawn_failed")
     /// A file operation failed on the host.
