@@ -11,6 +11,8 @@ final class LeaseHolder: @unchecked Sendable {
     let ttl: Double
     /// How often held leases are renewed; well inside `ttl`, so one missed renewal does no harm.
     let renewInterval: Duration
+    /// This process's run, against which holders found on hosts are checked for takeover.
+    let run: ControllerRun
     /// Tells the operator what happened to a lease without stopping the command.
     private let warn: @Sendable (String) -> Void
     private let lock = NSLock()
@@ -18,18 +20,21 @@ final class LeaseHolder: @unchecked Sendable {
     private var renewal: Task<Void, Never>?
 
     init(hosts: [any FleetHost], owner: String, ttl: Double = 120, renewInterval: Duration = .seconds(30),
-         warn: @escaping @Sendable (String) -> Void) {
+         run: ControllerRun = .current, warn: @escaping @Sendable (String) -> Void) {
         self.hosts = hosts
+        self.run = run
         self.owner = owner
         self.ttl = ttl
         self.renewInterval = renewInterval
         self.warn = warn
     }
 
-    /// The owner a command's leases carry: who, which command, which fleet, and the pid that
-    /// tells a later run on this machine whether the holder still runs.
-    static func owner(command: String, fleet: String) -> String {
-        "\(OperatorName.current) jobfleet \(command) \(fleet) pid \(getpid())"
+    /// The owner a command's leases carry: who, which command, which fleet, the pid for people
+    /// to read, and the run (token and boot id) that tells a later run on this machine whether
+    /// the holder still runs (see `ControllerRun`).
+    static func owner(command: String, fleet: String, run: ControllerRun = .current) -> String {
+        run.register()
+        return "\(OperatorName.current) jobfleet \(command) \(fleet) pid \(getpid()) \(run.label)"
     }
 
     /// Takes the lease on every host, or on none: on refusal the leases already taken are given
@@ -59,14 +64,12 @@ final class LeaseHolder: @unchecked Sendable {
         lock.withLock { self.renewal = renewal }
     }
 
-    /// True when `owner` names a jobfleet process on this machine that no longer runs: a
-    /// controller that was killed mid-deploy. Its lease can be taken over at once instead of
-    /// making the operator wait for it to lapse.
-    static func holderIsGone(_ owner: String) -> Bool {
-        let words = owner.split(separator: " ")
-        guard let who = words.first, who == Substring(OperatorName.current),
-              words.count >= 2, words[words.count - 2] == "pid", let pid = Int32(words[words.count - 1]) else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
+    /// True when `owner` names a jobfleet run of this machine and state directory that has
+    /// ended: a controller killed mid-deploy. Its lease can be taken over at once instead of
+    /// making the operator wait for it to lapse. A name and a pid prove nothing (another machine
+    /// may report the same ones), so only the run's lock file decides.
+    static func holderIsGone(_ owner: String, run: ControllerRun = .current) -> Bool {
+        run.hasEnded(owner)
     }
 
     /// Gives every held lease back and stops sending fences. Calling it twice is harmless.
@@ -130,7 +133,7 @@ final class LeaseHolder: @unchecked Sendable {
         if let lease = answer.lease { return lease }
         guard let error = answer.error else { throw LeaseHeld(host: answer.host.host.label, holder: nil) }
         guard let failure = error as? HostFailure, failure.agent?.code == .leaseHeld else { throw error }
-        if let holder = failure.agent?.lease, Self.holderIsGone(holder.owner),
+        if let holder = failure.agent?.lease, Self.holderIsGone(holder.owner, run: run),
            let taken = try? await takeOver(answer.host, from: holder) {
             return taken
         }

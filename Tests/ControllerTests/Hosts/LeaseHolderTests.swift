@@ -9,6 +9,8 @@ struct LeaseHolderTests {
     /// is its own.
     let hosts: [FakeFleetHost]
     let warnings = Notes()
+    /// This test's run, with its lock files in a directory of its own.
+    let run: ControllerRun
 
     init() throws {
         let manifest = try FleetManifest.parse(yaml: """
@@ -22,12 +24,27 @@ struct LeaseHolderTests {
         hosts = manifest.hosts.enumerated().map { index, host in
             FakeFleetHost(host: host, recorder: recorder, leases: FakeLeaseBook(firstToken: UInt64(10 * (index + 1))))
         }
+        run = ControllerRun(directory: Self.runsDirectory())
+    }
+
+    static func runsDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("jobfleet-runs-\(UUID().uuidString)").path
+    }
+
+    /// The owner of a run that ended on this machine: its lock file is in `run`'s directory and
+    /// nobody holds its lock, as the kernel leaves it when a process dies.
+    func endedRunOwner(command: String = "deploy") throws -> String {
+        let token = String(repeating: "ab", count: 16)
+        // Registering prunes ended runs' files: register first, so this one stays.
+        run.register()
+        #expect(FileManager.default.createFile(atPath: "\(run.directory)/\(token).lock", contents: Data("pid 1\n".utf8)))
+        return "\(OperatorName.current) jobfleet \(command) test pid \(Self.deadPid) run \(token)@00000000"
     }
 
     func holder(renewInterval: Duration = .seconds(3600)) -> LeaseHolder {
         let warnings = warnings
-        return LeaseHolder(hosts: hosts, owner: LeaseHolder.owner(command: "deploy", fleet: "test"),
-                           renewInterval: renewInterval, warn: { warnings.add($0) })
+        return LeaseHolder(hosts: hosts, owner: LeaseHolder.owner(command: "deploy", fleet: "test", run: run),
+                           renewInterval: renewInterval, run: run, warn: { warnings.add($0) })
     }
 
     /// A pid above the kernel's largest (2^22), so no process has it.
@@ -70,7 +87,8 @@ struct LeaseHolderTests {
 
     @Test("a jobfleet on this machine that still runs keeps its lease")
     func refusedByLiveLocalController() async throws {
-        let live = hosts[0].leases.seed(owner: "\(OperatorName.current) jobfleet rollback prod pid \(getpid())")
+        let other = ControllerRun(directory: run.directory)
+        let live = hosts[0].leases.seed(owner: LeaseHolder.owner(command: "rollback", fleet: "prod", run: other))
         let error = try #require(await #expect(throws: LeaseHeld.self) { try await holder().acquire() })
         #expect(error.holder == live)
         #expect(hosts[0].leases.held == live)
@@ -79,7 +97,7 @@ struct LeaseHolderTests {
 
     @Test("a lease whose holder is a jobfleet on this machine that no longer runs is taken over, with a warning")
     func takesOverFromDeadController() async throws {
-        let dead = "\(OperatorName.current) jobfleet deploy test pid \(Self.deadPid)"
+        let dead = try endedRunOwner()
         let stale = hosts[0].leases.seed(owner: dead)
         let holder = holder()
         try await holder.acquire()
@@ -129,14 +147,32 @@ struct LeaseHolderTests {
         #expect(hosts[1].leases.held == nil)
     }
 
-    @Test("only a jobfleet of this operator on this machine whose pid is gone counts as gone", arguments: [
-        ("\(OperatorName.current) jobfleet deploy prod pid \(deadPid)", true),
-        ("\(OperatorName.current) jobfleet deploy prod pid \(getpid())", false),
-        ("someone@elsewhere jobfleet deploy prod pid \(deadPid)", false),
-        ("\(OperatorName.current) manual", false),
-    ])
-    func holderIsGone(owner: String, gone: Bool) {
-        #expect(LeaseHolder.holderIsGone(owner) == gone)
+    @Test("a controller elsewhere with the same user@host and a pid that does not run here keeps its lease")
+    func sameNameElsewhere() async throws {
+        // A cloned bastion or a container with a fixed hostname: same name, a pid unknown here,
+        // and a run whose lock file is not in this machine's state directory.
+        let twin = "\(OperatorName.current) jobfleet deploy test pid \(Self.deadPid) run \(String(repeating: "c", count: 32))@00000000"
+        let held = hosts[0].leases.seed(owner: twin)
+        let error = try #require(await #expect(throws: LeaseHeld.self) { try await holder().acquire() })
+        #expect(error.holder == held)
+        #expect(hosts[0].leases.held == held)
+        #expect(warnings.all.isEmpty)
+        let legacy = "\(OperatorName.current) jobfleet deploy test pid \(Self.deadPid)"
+        #expect(!LeaseHolder.holderIsGone(legacy, run: run), "an owner without a run token is never taken over")
+    }
+
+    @Test("only a run whose lock file is here and unlocked counts as gone; owners from hosts never name a path")
+    func holderIsGone() throws {
+        let live = LeaseHolder.owner(command: "deploy", fleet: "prod", run: ControllerRun(directory: run.directory))
+        let dead = try endedRunOwner()
+        #expect(!LeaseHolder.holderIsGone(live, run: run))
+        #expect(!LeaseHolder.holderIsGone(LeaseHolder.owner(command: "deploy", fleet: "prod", run: run), run: run), "ourselves")
+        #expect(LeaseHolder.holderIsGone(dead, run: run))
+        #expect(!FileManager.default.fileExists(atPath: "\(run.directory)/\(String(repeating: "ab", count: 16)).lock"),
+                "the ended run's file is removed")
+        #expect(ControllerRun.token(in: "x run ../../../../etc/passwd@1") == nil)
+        #expect(ControllerRun.token(in: "x run \(String(repeating: "A", count: 32))@1") == nil)
+        #expect(!LeaseHolder.holderIsGone("\(OperatorName.current) manual", run: run))
     }
 
     /// Polls `condition` every 2 ms; the bound only keeps a broken test from hanging.

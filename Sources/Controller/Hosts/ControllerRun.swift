@@ -1,0 +1,119 @@
+import Foundation
+
+/// This controller process as its lease owners name it: a random run token kept for the
+/// process's life, and the boot id of the machine it runs on.
+///
+/// `user@host` and a pid do not identify a process: cloned bastions and containers with a fixed
+/// hostname report the same name, and a pid means nothing on another machine or in another pid
+/// namespace. So while a run holds leases it also holds an exclusive `flock` on
+/// `runs/<token>.lock` in the operator's state directory. The kernel drops that lock when the
+/// process dies, however it dies. A later run may take over a lease only when it finds the
+/// holder's lock file in its own state directory and can lock it: proof that the holder ran
+/// here and is gone. A holder whose file is not here is someone else's, alive or not, and its
+/// lease is left to lapse.
+final class ControllerRun: @unchecked Sendable {
+    /// The run of this process, registered on first use.
+    static let current = ControllerRun(directory: ControllerRun.defaultDirectory)
+
+    /// Where run lock files live: `$XDG_STATE_HOME/jobfleet/runs` (`~/.local/state/jobfleet/runs`).
+    static var defaultDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(env["HOME"] ?? NSHomeDirectory())/.local/state"
+        return "\(base)/jobfleet/runs"
+    }
+
+    /// 32 hex digits from the system's random source.
+    let token: String
+    /// The first 8 hex digits of `/proc/sys/kernel/random/boot_id`, or `unknown`.
+    let boot: String
+    let directory: String
+    private let lock = NSLock()
+    private var fd: Int32 = -1
+
+    init(directory: String) {
+        self.directory = directory
+        var generator = SystemRandomNumberGenerator()
+        token = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        boot = Self.bootID.map { String($0.prefix(8)) } ?? "unknown"
+    }
+
+    /// The machine's boot id, without dashes; nil where the kernel does not offer one.
+    static var bootID: String? {
+        guard let text = try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8) else { return nil }
+        let id = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "-", with: "")
+        return id.isEmpty ? nil : id
+    }
+
+    /// How lease owners name this run: `run <token>@<boot>`.
+    var label: String { "run \(token)@\(boot)" }
+
+    /// Creates and locks this run's file (once); returns false when that is impossible (the
+    /// state directory is not writable), in which case no later run can take over our leases
+    /// early: they lapse instead.
+    @discardableResult
+    func register() -> Bool {
+        lock.withLock {
+            if fd >= 0 { return true }
+            guard (try? Self.makePrivateDirectory(directory)) != nil else { return false }
+            pruneFinished()
+            let path = "\(directory)/\(token).lock"
+            let opened = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard opened >= 0 else { return false }
+            guard flock(opened, LOCK_EX | LOCK_NB) == 0 else {
+                close(opened)
+                return false
+            }
+            let note = Array("pid \(getpid()) boot \(Self.bootID ?? "unknown")\n".utf8)
+            _ = note.withUnsafeBytes { write(opened, $0.baseAddress, $0.count) }
+            fd = opened
+            return true
+        }
+    }
+
+    /// True when the run `owner` names ran on this machine under this state directory and has
+    /// ended: its lock file is here and nobody holds its lock. The file is then removed.
+    func hasEnded(_ owner: String) -> Bool {
+        guard let token = Self.token(in: owner) else { return false }
+        return endedRun(at: "\(directory)/\(token).lock", remove: true)
+    }
+
+    /// The run token in a lease owner (`… run <32 hex>@<boot>`), or nil. The owner comes from a
+    /// host, so only hex digits are accepted before it becomes part of a path.
+    static func token(in owner: String) -> String? {
+        let words = owner.split(separator: " ")
+        guard let index = words.lastIndex(of: "run"), index + 1 < words.count else { return nil }
+        let token = words[index + 1].split(separator: "@", maxSplits: 1).first ?? ""
+        guard token.count == 32, token.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        return String(token)
+    }
+
+    /// Whether the lock file at `path` belongs to a run that ended (removing it when asked).
+    private func endedRun(at path: String, remove: Bool) -> Bool {
+        let probe = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+        guard probe >= 0 else { return false }
+        defer { close(probe) }
+        guard flock(probe, LOCK_EX | LOCK_NB) == 0 else { return false }
+        if remove { unlink(path) }
+        return true
+    }
+
+    /// Removes the lock files of runs that ended, so the directory does not grow.
+    private func pruneFinished() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasSuffix(".lock") {
+            _ = endedRun(at: "\(directory)/\(name)", remove: true)
+        }
+    }
+
+    /// Creates `path` (0700) and its parents; an existing one is tightened to 0700 when it is ours.
+    static func makePrivateDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        if info.st_uid == getuid() && info.st_mode & 0o077 != 0 { chmod(path, 0o700) }
+    }
+}
