@@ -1,4 +1,4 @@
-import Controller
+@testable import Controller
 import Foundation
 import Testing
 import TestSupport
@@ -58,6 +58,37 @@ extension SSHIntegration {
             let again = try await LibSSH2Connection.connect(to: fleet.target(host, knownHosts: file, policy: .strict))
             await again.close()
             #expect(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").count == 2)
+        }
+
+        @Test("accept-new judges known_hosts again under its lock: a key another run recorded meanwhile is never joined by a second")
+        func acceptNewRace() async throws {
+            let host = fleet.hosts[3]
+            let file = fleet.knownHosts("accept-new-race", "")
+            let impostor = try fleet.generateKey("race-impostor", type: "ed25519")
+            let impostorKey = try String(contentsOfFile: impostor + ".pub", encoding: .utf8)
+                .split(separator: " ").prefix(2).joined(separator: " ")
+            // Another run records a different key for the host after this run read the file and
+            // before it takes the lock to add its own.
+            let planted = "\(host.address) \(impostorKey)\n"
+            KnownHostsFile.beforeLock = { path in
+                if path == file { try? planted.write(toFile: path, atomically: false, encoding: .utf8) }
+            }
+            defer { KnownHostsFile.beforeLock = nil }
+            let error = try await fleet.connectionError(fleet.target(host, knownHosts: file, policy: .acceptNew))
+            #expect(error.kind == .hostKeyChanged, "\(error)")
+            #expect(try String(contentsOfFile: file, encoding: .utf8) == planted, "a second key was recorded")
+
+            // The same key recorded meanwhile: connected, and the line is not written twice.
+            let own = try String(contentsOfFile: "\(fleet.sandbox.dir)/hosts/\(host.name)/etc/ssh_host_ed25519_key.pub", encoding: .utf8)
+                .split(separator: " ").prefix(2).joined(separator: " ")
+            let same = "\(host.address) \(own)\n"
+            let again = fleet.knownHosts("accept-new-race-same", "")
+            KnownHostsFile.beforeLock = { path in
+                if path == again { try? same.write(toFile: path, atomically: false, encoding: .utf8) }
+            }
+            let connection = try await LibSSH2Connection.connect(to: fleet.target(host, knownHosts: again, policy: .acceptNew))
+            await connection.close()
+            #expect(try String(contentsOfFile: again, encoding: .utf8) == same)
         }
 
         @Test("hashed known_hosts entries are recognised")

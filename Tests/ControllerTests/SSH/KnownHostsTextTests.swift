@@ -69,13 +69,18 @@ struct KnownHostsTextTests {
     func appendToFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kh-\(UUID().uuidString)/known_hosts").path
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-        try KnownHostsFile.append(line: "a ssh-ed25519 AAAA1\n", to: path)
+        try KnownHostsFile.append(line: "a ssh-ed25519 AAAA1\n", to: path) { _ in true }
         let handle = try #require(FileHandle(forWritingAtPath: path))
         handle.seekToEndOfFile()
         handle.write(Data("b ssh-ed25519 AAAA2".utf8))
         try handle.close()
-        try KnownHostsFile.append(line: "c ssh-ed25519 AAAA3", to: path)
+        try KnownHostsFile.append(line: "c ssh-ed25519 AAAA3", to: path) { current in
+            #expect(current == "a ssh-ed25519 AAAA1\nb ssh-ed25519 AAAA2", "judged on the file as it is under the lock")
+            return true
+        }
         #expect(try KnownHostsFile.read(path) == "a ssh-ed25519 AAAA1\nb ssh-ed25519 AAAA2\nc ssh-ed25519 AAAA3\n")
+        try KnownHostsFile.append(line: "d ssh-ed25519 AAAA4", to: path) { _ in false }
+        #expect(try KnownHostsFile.read(path).split(separator: "\n").count == 3, "a line no longer wanted is not written")
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }

@@ -12,26 +12,48 @@ enum KnownHostsFile {
     }
 
     /// Appends one line under an exclusive lock, so connections to many hosts (and other
-    /// JobFleet processes) adding keys at once never interleave or lose a line. Creates the
-    /// file (mode 0600) and its directory (0700) when missing, as ssh does.
-    static func append(line: String, to path: String) throws {
+    /// JobFleet processes) adding keys at once never interleave or lose a line. Under the lock
+    /// the file is read again and `stillWanted` decides on what it says now: true appends,
+    /// false leaves the file as it is (the line's key was recorded meanwhile), a throw refuses
+    /// (another key was recorded meanwhile). Creates the file (mode 0600) and its directory
+    /// (0700) when missing, as ssh does.
+    static func append(line: String, to path: String, stillWanted: (String) throws -> Bool) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }
+        beforeLock?(path)
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw KnownHostsFileError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         guard flock(fd, LOCK_EX) == 0 else { throw KnownHostsFileError(path: path, reason: String(cString: strerror(errno))) }
-        var info = stat()
-        fstat(fd, &info)
-        var last: UInt8 = UInt8(ascii: "\n")
-        if info.st_size > 0 { _ = pread(fd, &last, 1, info.st_size - 1) }
-        let bytes = Array(KnownHostsText.appendix(for: line, fileEndsWithNewline: last == UInt8(ascii: "\n")).utf8)
+        let current = try contents(of: fd, path: path)
+        guard try stillWanted(String(decoding: current, as: UTF8.self)) else { return }
+        let endsWithNewline = current.last.map { $0 == UInt8(ascii: "\n") } ?? true
+        let bytes = Array(KnownHostsText.appendix(for: line, fileEndsWithNewline: endsWithNewline).utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
             throw KnownHostsFileError(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Called with the path just before the lock is taken; tests use it to record a key from
+    /// "another run" at the worst moment. Nil in every real run.
+    nonisolated(unsafe) static var beforeLock: ((String) -> Void)?
+
+    /// Every byte of the open file, read from its start.
+    private static func contents(of fd: Int32, path: String) throws -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(result.count)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw KnownHostsFileError(path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { return result }
+            result += chunk[0..<count]
         }
     }
 }
