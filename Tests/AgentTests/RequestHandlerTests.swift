@@ -68,6 +68,25 @@ struct RequestHandlerTests {
         #expect(response.failure?.message.contains("params.services[0].command: missing") == true, "\(response)")
     }
 
+    @Test("hello gives the host's revision key: 64 hex digits, persisted, the same after the agent restarts")
+    func revisionKey() async throws {
+        let home = try TempHome()
+        let first = await handle([#"{"v":1,"id":"1","method":"hello"}"#], home: home)[0]
+        guard case .hello(let hello) = first.body, let key = hello.agent.revisionKey else {
+            Issue.record("no revision key in \(first)")
+            return
+        }
+        #expect(key.count == 64 && key.allSatisfy(\.isHexDigit))
+        let saved = try StateStore(path: home.paths.state).load()
+        #expect(saved.revisionKey == key)
+        let log = AgentLog(path: home.paths.log)
+        let restarted = Supervisor(paths: home.paths, log: log, state: saved)
+        #expect(await restarted.hello().agent.revisionKey == key)
+        let elsewhere = await handle([#"{"v":1,"id":"1","method":"hello"}"#], home: try TempHome())[0]
+        guard case .hello(let other) = elsewhere.body else { return }
+        #expect(other.agent.revisionKey != key, "each host has its own key")
+    }
+
     @Test("status reports the release version a process was started with; a record from an older agent has none")
     func statusVersion() async throws {
         let home = try TempHome()

@@ -66,4 +66,8 @@ struct PersistedState: Codable, Equatable {
     var lease = LeaseBook()
     /// Per service, releases activated, oldest first (bounded): tells which is "previous".
     var activations: [String: [String]] = [:]
+    /// This host's key for revision fingerprints (64 hex digits), made once and kept: the
+    /// controller keys its revisions with it, so a revision seen in a journal or a status
+    /// cannot be checked against guessed secrets by anyone who lacks the host's state.
+    var revisionKey: String?
 }

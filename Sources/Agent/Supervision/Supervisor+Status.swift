@@ -96,6 +96,20 @@ extension Supervisor {
         }
         var agent = agentInfo
         agent.binarySHA256 = binaryDigest
+        agent.revisionKey = revisionKey()
         return HelloResult(agent: agent, host: HostProbe.facts(bkHome: paths.home, java: java ?? JavaVersion.Result()))
+    }
+
+    /// The host's revision key, made on first use from the system's random source and persisted
+    /// with the state (mode 0600), so it survives agent restarts and upgrades.
+    func revisionKey() -> String {
+        if let key = state.revisionKey { return key }
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef")
+        let key = String((0..<64).map { _ in digits[Int.random(in: 0..<16, using: &generator)] })
+        state.revisionKey = key
+        dirty = true
+        persist()
+        return key
     }
 }

@@ -33,7 +33,9 @@ enum Control {
     private static func control(_ method: AgentMethod, _ options: ControlOptions, _ instances: [DesiredInstance],
                                 rolling: Bool, healthTimeout: Duration?, context: FleetSession<SSHFleetHost>) async -> Int32 {
         let unreached = context.unreachable.values.map(ExitCodes.status(of:))
-        let reached = instances.filter { context.hosts[$0.host.name] != nil }
+        // The session's instances: their revisions are keyed as the agents report them.
+        let keys = Set(instances.map(\.key))
+        let reached = context.desired.instances.filter { keys.contains($0.key) && context.hosts[$0.host.name] != nil }
         guard !reached.isEmpty else { return ExitCodes.combined(unreached) }
         let plan = Planner.control(method, instances: reached, desired: context.desired, waitHealthy: rolling)
         var rollout = RolloutOptions()

@@ -55,7 +55,7 @@ final class ControllerRun: @unchecked Sendable {
     func register() -> Bool {
         lock.withLock {
             if fd >= 0 { return true }
-            guard (try? Self.makePrivateDirectory(directory)) != nil else { return false }
+            guard (try? PrivateFiles.makeDirectory(directory)) != nil else { return false }
             pruneFinished()
             let path = "\(directory)/\(token).lock"
             let opened = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -104,16 +104,5 @@ final class ControllerRun: @unchecked Sendable {
         for name in names where name.hasSuffix(".lock") {
             _ = endedRun(at: "\(directory)/\(name)", remove: true)
         }
-    }
-
-    /// Creates `path` (0700) and its parents; an existing one is tightened to 0700 when it is ours.
-    static func makePrivateDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
-        if info.st_uid == getuid() && info.st_mode & 0o077 != 0 { chmod(path, 0o700) }
     }
 }

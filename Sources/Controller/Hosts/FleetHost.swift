@@ -31,6 +31,14 @@ public protocol FleetHost: AnyObject, Sendable {
 
     /// Ends the conversation with the host; later calls fail, and calling it twice is harmless.
     func close() async
+
+    /// The key the host's agent gave for revision fingerprints, when it gave one.
+    var revisionKey: [UInt8]? { get }
+}
+
+extension FleetHost {
+    /// Hosts that do not report a key get unkeyed revisions.
+    public var revisionKey: [UInt8]? { nil }
 }
 
 /// What `FleetHost.inventory` found.

@@ -10,19 +10,21 @@ final class FleetSession<Host: FleetHost>: Sendable {
     /// The lease held for the command, when it asked for one.
     let lease: LeaseHolder?
 
+    /// Every instance the manifest places, with revisions keyed by each reached host's key.
+    let desired: DesiredFleet
+
     init(fleet: LoadedFleet, hosts: [String: Host], unreachable: [String: any Error], lease: LeaseHolder?) {
         self.fleet = fleet
         self.hosts = hosts
         self.unreachable = unreachable
         self.lease = lease
+        desired = fleet.desired.keyingRevisions(hosts.compactMapValues(\.revisionKey))
     }
 
     /// The validated manifest.
     var manifest: FleetManifest { fleet.manifest }
     /// The service catalog.
     var catalog: ServiceCatalog { fleet.catalog }
-    /// Every instance the manifest places.
-    var desired: DesiredFleet { fleet.desired }
     /// The connected hosts as the rollout takes them.
     var fleetHosts: [String: any FleetHost] { hosts.mapValues { $0 as any FleetHost } }
 

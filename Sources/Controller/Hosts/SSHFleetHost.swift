@@ -21,6 +21,9 @@ public final class SSHFleetHost: FleetHost {
         try await agent.call(body)
     }
 
+    /// The revision key the agent gave in its hello.
+    public var revisionKey: [UInt8]? { DesiredFleet.revisionKey(hex: hello.agent.revisionKey) }
+
     /// Sets the fencing token sent with changing requests (after the lease is acquired).
     public func useFence(_ token: UInt64?) async { await agent.setFence(token) }
 

@@ -25,8 +25,12 @@ public final class Journal: Sendable {
         self.mask = mask
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            // The default directory is jobfleet's own and is tightened; a directory the operator
+            // chose (JOBFLEET_JOURNAL, --journal) is created private but otherwise left alone.
+            try PrivateFiles.makeDirectory(directory, tighten: path == Self.defaultPath)
         }
+        // SQLite gives its journal and WAL files the database file's mode: 0600 covers them.
+        try PrivateFiles.prepare(path)
         var config = Configuration()
         config.busyMode = .timeout(10)
         db = try DatabaseQueue(path: path, configuration: config)

@@ -68,8 +68,8 @@ public final class ChecksumCache: @unchecked Sendable {
             return try? JSONEncoder().encode(store)
         }
         guard let data else { return }
-        try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
-        try? data.write(to: URL(fileURLWithPath: file), options: .atomic)
+        // Private like the journal: it lists the operator's release paths and their digests.
+        try? PrivateFiles.makeDirectory((file as NSString).deletingLastPathComponent, tighten: file == Self.defaultFile)
+        try? PrivateFiles.write(data, to: file)
     }
 }

@@ -84,7 +84,7 @@ extension DesiredFleet {
         for index in instances.indices {
             guard let served = rendered[instances[index].service], !served.isEmpty else { continue }
             instances[index].served = served
-            instances[index].spec.revision = revision(of: instances[index].spec, files: instances[index].files + served)
+            instances[index].spec.revision = revision(of: instances[index].spec, files: instances[index].files + served, key: nil)
         }
         return issues
     }

@@ -17,6 +17,9 @@ public struct DesiredFleet: Sendable {
     public var warnings: [ConfigIssue] = []
     /// The release's version (its `VERSION` file), when known; see `DesiredFleet.setVersion`.
     public var version: String?
+    /// Each reached host's revision key, by host name (see `keyingRevisions`); empty until
+    /// the hosts were reached.
+    public var revisionKeys: [String: [UInt8]] = [:]
 
     /// Instances on `host`.
     public func instances(on host: String) -> [DesiredInstance] { instances.filter { $0.host.name == host } }
@@ -194,7 +197,7 @@ public struct DesiredFleet: Sendable {
             restart: RestartPolicy(initialBackoffSeconds: definition.restartBackoffInitial.seconds,
                                    maxBackoffSeconds: definition.restartBackoffMax.seconds),
             logFile: "\(host.bkHome)/logs/\(catalog.project)/\(definition.name)/\(definition.name).log")
-        spec.revision = revision(of: spec, files: files)
+        spec.revision = revision(of: spec, files: files, key: nil)
         return DesiredInstance(host: host, service: definition.name, artifact: artifact, files: files, spec: spec,
                                releaseDir: releaseDir, releaseJar: "\(releaseDir)/\(jarName)",
                                dependsOn: definition.dependsOn, healthDeadline: definition.startTimeout)
@@ -218,21 +221,5 @@ public struct DesiredFleet: Sendable {
         return HealthCheckSpec(probe: probe, startGraceSeconds: health.startGrace.seconds,
                                intervalSeconds: health.interval.seconds, timeoutSeconds: health.timeout.seconds,
                                healthyThreshold: health.healthyThreshold, unhealthyThreshold: health.unhealthyThreshold)
-    }
-
-    /// A fingerprint of the spec and the files it runs with: equal revisions mean nothing to restart for.
-    static func revision(of spec: ServiceSpec, files: [DesiredFile]) -> String {
-        var unversioned = spec
-        unversioned.revision = nil
-        // The release version is shown, not run: a new VERSION with the same jars and files
-        // restarts nothing.
-        unversioned.version = nil
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var bytes = Array((try? encoder.encode(unversioned)) ?? Data())
-        for file in files.sorted(by: { $0.remotePath < $1.remotePath }) {
-            bytes += Array("\n\(file.remotePath) \(file.sha256) \(file.mode)".utf8)
-        }
-        return String(Checksum.sha256(bytes).prefix(16))
     }
 }

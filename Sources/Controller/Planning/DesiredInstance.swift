@@ -13,6 +13,9 @@ public struct DesiredInstance: Sendable {
     public var served: [DesiredFile] = []
     /// The spec handed to the agent; `spec.revision` fingerprints everything above.
     public var spec: ServiceSpec
+    /// The revision an earlier jobfleet, which did not key revisions, gave this same spec and
+    /// files; kept in memory only, to recognise instances it deployed (see `isCurrent`).
+    public var unkeyedRevision: String?
     /// Remote path of the release directory holding the jar.
     public var releaseDir: String
     /// Remote path of the jar inside `releaseDir`.

@@ -33,7 +33,9 @@ extension Planner {
             var previous = instance
             previous.spec.release = target
             previous.spec.version = version(instance, target)
-            previous.spec.revision = DesiredFleet.revision(of: previous.spec, files: instance.files + instance.served)
+            previous.spec.revision = DesiredFleet.revision(of: previous.spec, files: instance.files + instance.served,
+                                                           key: desired.revisionKeys[instance.host.name])
+            previous.unkeyedRevision = nil
             changes.append(InstanceChange(instance: previous, action: .restart, reasons: ["release \(current) → \(target)"],
                                           previousRelease: current, previousRevision: status.revision))
         }

@@ -113,7 +113,7 @@ public enum Planner {
             reasons.append("changed: " + changedFiles.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "))
         }
         reasons += served
-        if reasons.isEmpty && status.revision != instance.spec.revision {
+        if reasons.isEmpty && !instance.isCurrent(revision: status.revision) {
             reasons.append("service definition changed")
         }
         switch status.state {

@@ -19,7 +19,7 @@ public enum Readiness {
         if let release = status.release, release != target {
             return "running release \(release), not \(target)"
         }
-        if status.revision != instance.spec.revision || !status.specCurrent { return "running an older definition" }
+        if !instance.isCurrent(revision: status.revision) || !status.specCurrent { return "running an older definition" }
         if status.health.state != .healthy { return "health \(status.health.state.rawValue)" }
         return nil
     }

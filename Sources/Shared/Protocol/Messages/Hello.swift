@@ -41,6 +41,10 @@ public struct AgentInfo: Codable, Sendable, Equatable {
     /// absent from agents older than the field). The controller compares it with its own
     /// agent build instead of hashing the file on the host at every connection.
     public var binarySHA256: String?
+    /// The host's key for revision fingerprints (64 hex digits; in `hello` only). Revisions the
+    /// controller computes for this host are HMACs under it, so they reveal nothing about the
+    /// secrets in a spec to whoever reads them without the key.
+    public var revisionKey: String?
     /// Builds agent info.
     public init(version: String, protocolVersions: [Int], pid: Int32, startedAt: Date, bkHome: String,
                 binarySHA256: String? = nil) {
