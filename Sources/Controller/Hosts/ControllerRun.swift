@@ -72,10 +72,11 @@ final class ControllerRun: @unchecked Sendable {
     }
 
     /// True when the run `owner` names ran on this machine under this state directory and has
-    /// ended: its lock file is here and nobody holds its lock. The file is then removed.
+    /// ended: its lock file is here and nobody holds its lock. The file stays (the run may hold
+    /// leases on several hosts); pruning removes it once it is old.
     func hasEnded(_ owner: String) -> Bool {
         guard let token = Self.token(in: owner) else { return false }
-        return endedRun(at: "\(directory)/\(token).lock", remove: true)
+        return endedRun(at: "\(directory)/\(token).lock", remove: false)
     }
 
     /// The run token in a lease owner (`… run <32 hex>@<boot>`), or nil. The owner comes from a
@@ -98,11 +99,28 @@ final class ControllerRun: @unchecked Sendable {
         return true
     }
 
-    /// Removes the lock files of runs that ended, so the directory does not grow.
+    /// Marks this run as alive now: a holder touches its file whenever it takes or renews a
+    /// lease, so the file of a run that ended says when its leases can have lapsed at the latest.
+    func touch() {
+        lock.withLock {
+            if fd >= 0 { _ = futimens(fd, nil) }
+        }
+    }
+
+    /// How long the file of an ended run is kept after its last touch: far beyond any lease it
+    /// could still hold (jobfleet's leases last 120 s), so it is there when the next run finds
+    /// one of its leases on a host and wants to take it over.
+    static let keepEnded: TimeInterval = 3600
+
+    /// Removes the lock files of runs that ended long ago, so the directory does not grow.
     private func pruneFinished() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let cutoff = Date().addingTimeInterval(-Self.keepEnded)
         for name in names where name.hasSuffix(".lock") {
-            _ = endedRun(at: "\(directory)/\(name)", remove: true)
+            let path = "\(directory)/\(name)"
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  modified < cutoff else { continue }
+            _ = endedRun(at: path, remove: true)
         }
     }
 }

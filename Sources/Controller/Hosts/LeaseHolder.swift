@@ -54,6 +54,7 @@ final class LeaseHolder: @unchecked Sendable {
             await release()
             throw refusal
         }
+        run.touch()
         let renewal = Task { [weak self, renewInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: renewInterval)
@@ -88,6 +89,7 @@ final class LeaseHolder: @unchecked Sendable {
     }
 
     private func renew() async {
+        run.touch()
         await forEachHeld(lock.withLock { tokens }) { host, token in
             do {
                 _ = try await host.lease(LeaseRequest(action: .renew, owner: self.owner, ttlSeconds: self.ttl, token: token))

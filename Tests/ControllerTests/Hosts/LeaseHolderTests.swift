@@ -35,8 +35,7 @@ struct LeaseHolderTests {
     /// nobody holds its lock, as the kernel leaves it when a process dies.
     func endedRunOwner(command: String = "deploy") throws -> String {
         let token = String(repeating: "ab", count: 16)
-        // Registering prunes ended runs' files: register first, so this one stays.
-        run.register()
+        try PrivateFiles.makeDirectory(run.directory)
         #expect(FileManager.default.createFile(atPath: "\(run.directory)/\(token).lock", contents: Data("pid 1\n".utf8)))
         return "\(OperatorName.current) jobfleet \(command) test pid \(Self.deadPid) run \(token)@00000000"
     }
@@ -99,6 +98,7 @@ struct LeaseHolderTests {
     func takesOverFromDeadController() async throws {
         let dead = try endedRunOwner()
         let stale = hosts[0].leases.seed(owner: dead)
+        let alsoStale = hosts[2].leases.seed(owner: dead)
         let holder = holder()
         try await holder.acquire()
         let lease = try #require(hosts[0].leases.held)
@@ -163,16 +163,27 @@ struct LeaseHolderTests {
 
     @Test("only a run whose lock file is here and unlocked counts as gone; owners from hosts never name a path")
     func holderIsGone() throws {
-        let live = LeaseHolder.owner(command: "deploy", fleet: "prod", run: ControllerRun(directory: run.directory))
         let dead = try endedRunOwner()
+        let live = LeaseHolder.owner(command: "deploy", fleet: "prod", run: ControllerRun(directory: run.directory))
         #expect(!LeaseHolder.holderIsGone(live, run: run))
         #expect(!LeaseHolder.holderIsGone(LeaseHolder.owner(command: "deploy", fleet: "prod", run: run), run: run), "ourselves")
         #expect(LeaseHolder.holderIsGone(dead, run: run))
-        #expect(!FileManager.default.fileExists(atPath: "\(run.directory)/\(String(repeating: "ab", count: 16)).lock"),
-                "the ended run's file is removed")
+        #expect(LeaseHolder.holderIsGone(dead, run: run), "an ended run is recognised on every host that still names it")
         #expect(ControllerRun.token(in: "x run ../../../../etc/passwd@1") == nil)
         #expect(ControllerRun.token(in: "x run \(String(repeating: "A", count: 32))@1") == nil)
         #expect(!LeaseHolder.holderIsGone("\(OperatorName.current) manual", run: run))
+    }
+
+    @Test("a run that registers keeps the files of runs that ended recently, whose leases it may have to take over, and removes old ones")
+    func pruning() throws {
+        let recent = try endedRunOwner()
+        let old = "\(run.directory)/\(String(repeating: "cd", count: 16)).lock"
+        #expect(FileManager.default.createFile(atPath: old, contents: nil))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -2 * ControllerRun.keepEnded)],
+                                              ofItemAtPath: old)
+        ControllerRun(directory: run.directory).register()
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(LeaseHolder.holderIsGone(recent, run: run), "the recently ended run could not be recognised")
     }
 
     /// Polls `condition` every 2 ms; the bound only keeps a broken test from hanging.
