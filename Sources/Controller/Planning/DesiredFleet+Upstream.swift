@@ -71,7 +71,8 @@ extension DesiredFleet {
                         let bytes = Array(try template.render(hostValues(host, values)).utf8)
                         var file = DesiredFile(remotePath: "\(host.bkHome)/\(config.dest)", content: bytes,
                                                sha256: Checksum.sha256(bytes), mode: 0o640, source: template.file,
-                                               secretLines: template.secretLines { Secrets.isSecret($0, extra: Set(secretKeys)) })
+                                               secretLines: template.secretLines { Secrets.isSecret($0, extra: Set(secretKeys)) },
+                                               templateLines: template.lines)
                         file.servedOn = host.name
                         files.append(file)
                     } catch let error as ConfigError {
