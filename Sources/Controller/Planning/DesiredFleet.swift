@@ -46,6 +46,7 @@ public struct DesiredFleet: Sendable {
 
         let deploy = deployOptions(catalog: catalog, releaseDir: release.dir)
         issues += deploy.issues
+        issues += CommandLineSecrets.issues(manifest: manifest, release: release, catalog: catalog, deploy: deploy)
         var artifacts: [String: ReleaseArtifact] = [:]
         var templates: [String: Template] = [:]
         var instances: [DesiredInstance] = []
