@@ -49,4 +49,37 @@ struct SecretDiffTests {
                                      secretLines: [], mask: .urlsOnly)
         #expect(hunks == ["- <secret changed>", "+ <secret changed>", "  "])
     }
+
+    @Test("with its template, each host line is placed among the template's lines, wherever the diff puts it")
+    func byTemplate() {
+        let template = ["redis:", "  host: __REDIS_HOST__", "  pass: __BK_JOB_REDIS_PASSWORD__", "  db: 0", ""]
+        let hunks = SecretDiff.hunks(old: "redis:\n  pass: 0ld-pw\n  host: h\n  db: 0\n# pass: older-pw\n",
+                                     new: "redis:\n  host: h\n  pass: n3w-pw\n  db: 0\n",
+                                     secretLines: [2], template: template, mask: .urlsOnly)
+        #expect(hunks == ["  redis:", "- <secret changed>", "    host: h", "+ <secret changed>", "    db: 0",
+                          "- \(SecretDiff.hostOnly)", "  "])
+    }
+}
+
+@Suite("Template lines")
+struct TemplateLineTests {
+    @Test("a template line fits the lines it renders to, however the host indents them", arguments: [
+        ("  pass: __PW__", "pass: x", true),
+        ("  pass: __PW__", "      pass: a b c", true),
+        ("  pass: __PW__", "  passwd: x", false),
+        ("url: jdbc:mysql://__HOST__:__PORT__/job?password=__PW__", "url: jdbc:mysql://db:3306/job?password=p", true),
+        ("url: jdbc:mysql://__HOST__:__PORT__/job?password=__PW__", "url: jdbc:mysql://db/job?password=p", false),
+        ("db: 0", "  db: 0", true),
+        ("db: 0", "db: 1", false),
+        ("__A____B__", "anything at all", true),
+    ])
+    func fits(template: String, line: String, expected: Bool) {
+        #expect(TemplateLine(template).fits(line) == expected)
+    }
+
+    @Test("a line that is only placeholders fixes no text, so it vouches for no host line")
+    func placeholderOnly() {
+        #expect(!TemplateLine("  __EXTRA__").hasFixedText)
+        #expect(TemplateLine("port: __PORT__").hasFixedText)
+    }
 }

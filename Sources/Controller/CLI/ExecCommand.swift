@@ -23,18 +23,24 @@ struct ExecCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per host, one per line.")
     var json = false
 
+    @Flag(help: ArgumentHelp(
+        "Write each host's output bytes unchanged, escape sequences and binary data included; the '== host' lines go to stderr.",
+        discussion: "Without it, control characters in the output are shown as \\xHH, so a host cannot repaint the terminal."))
+    var raw = false
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command, after --.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
         if command.isEmpty { throw ValidationError("give the command after --, e.g. jobfleet exec -f fleet.yaml -- uptime") }
+        if raw && json { throw ValidationError("--raw and --json are two forms of the output: give one of them") }
     }
 
     func run() async throws {
         let loaded = try fleet.loadManifest()
         let targets = try loaded.sshTargets(try loaded.selectedHosts(), commandTimeout: timeout?.value)
         let remote = RemoteCommand(shell: command.joined(separator: " "))
-        let output = ExecOutput(json: json)
+        let output = ExecOutput(json: json, raw: raw)
         let outcomes = await HostFanOut(forks: loaded.manifest.ssh.forks).run(targets, onOutcome: output.show) {
             try await $0.exec(remote, timeout: nil)
         }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// How `jobfleet exec` shows results: a block per host as each finishes, or JSON lines.
+/// How `jobfleet exec` shows results: a block per host as each finishes (control characters
+/// made visible by `Console`), JSON lines, or with `raw` the bytes as the command wrote them.
 struct ExecOutput {
     var json: Bool
+    var raw = false
 
     typealias Outcome = HostFanOut.Outcome<ExecResult>
 
@@ -14,13 +16,19 @@ struct ExecOutput {
         }
         let seconds = String(format: "%.2fs", outcome.duration.seconds)
         switch outcome.result {
+        case .success(let result) where raw:
+            // The output may be binary and piped on: only the bytes go to stdout.
+            Console.err("== \(outcome.target.label): \(result.status) (\(seconds))\n")
+            Console.raw(1, result.stdout)
+            Console.raw(2, result.stderr)
         case .success(let result):
             var text = "== \(outcome.target.label): \(result.status) (\(seconds))\n"
             text += Self.block(result.stdoutText)
             if !result.stderr.isEmpty { text += "-- stderr\n" + Self.block(result.stderrText) }
             Console.out(text)
         case .failure(let error):
-            Console.out("== \(outcome.target.label): FAILED (\(seconds))\n\(Self.describe(error))\n")
+            let text = "== \(outcome.target.label): FAILED (\(seconds))\n\(Self.describe(error))\n"
+            if raw { Console.err(text) } else { Console.out(text) }
         }
     }
 

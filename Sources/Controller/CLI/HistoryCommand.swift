@@ -22,7 +22,7 @@ struct HistoryCommand: AsyncParsableCommand {
         if let id {
             let steps = try journal.steps(of: id)
             if json {
-                for step in steps { Console.line(String(decoding: try encoder.encode(step), as: UTF8.self)) }
+                for step in steps { Console.jsonLine(try encoder.encode(step)) }
                 return
             }
             var rows = [["TIME", "HOST", "SERVICE", "STEP", "OK", "MESSAGE"]]
@@ -35,7 +35,7 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         let records = try journal.history(fleet: manifest.name, limit: limit)
         if json {
-            for record in records { Console.line(String(decoding: try encoder.encode(record), as: UTF8.self)) }
+            for record in records { Console.jsonLine(try encoder.encode(record)) }
             return
         }
         Console.line(records.isEmpty ? "no history for fleet \(manifest.name) in \(journal.path)" : Self.table(records))

@@ -44,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
             if json {
                 let encoder = Console.jsonEncoder()
                 for row in report.rows {
-                    Console.line(String(decoding: try encoder.encode(row), as: UTF8.self))
+                    Console.jsonLine(try encoder.encode(row))
                 }
             } else {
                 if watch && Console.interactive { FileHandle.standardOutput.write(Data("\u{1B}[H\u{1B}[2J".utf8)) }

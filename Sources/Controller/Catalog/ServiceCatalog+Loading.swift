@@ -68,6 +68,7 @@ extension ServiceCatalog {
     struct Defaults {
         var java = "java"
         var javaOptions: [String] = []
+        var javaOptionLines: [String: Int] = [:]
         var health: YAMLReader.Mapping?
         var startTimeout: Duration = .seconds(180)
         var stopTimeout: Duration = .seconds(60)
@@ -82,6 +83,7 @@ extension ServiceCatalog {
         if let java = reader.string(map, "java") { result.java = java }
         if let node = map["java_opts"], let list = reader.stringList(node, at: "defaults.java_opts") {
             result.javaOptions = list.map(\.0)
+            for (option, item) in list { result.javaOptionLines[option] = item.mark?.line }
         }
         if let node = map["health"] { result.health = reader.mapping(node, at: "defaults.health") }
         if let value = reader.duration(map, "start_timeout") { result.startTimeout = value }
@@ -108,8 +110,10 @@ extension ServiceCatalog {
         let configs = parseConfigs(map["config"], field: field, reader: reader)
 
         var options = base.javaOptions
+        var optionLines = base.javaOptionLines
         if let node = map["java_opts"], let list = reader.stringList(node, at: "\(field).java_opts") {
             options += list.map(\.0)
+            for (option, item) in list { optionLines[option] = item.mark?.line }
         }
         var environment: [String: String] = [:]
         if let node = map["env"], let envMap = reader.mapping(node, at: "\(field).env") {
@@ -134,7 +138,8 @@ extension ServiceCatalog {
         }
         return ServiceDefinition(
             name: entry.key, jar: jar, script: script, port: port, configs: configs,
-            java: reader.string(map, "java") ?? base.java, javaOptions: options, environment: environment,
+            java: reader.string(map, "java") ?? base.java, javaOptions: options, javaOptionLines: optionLines,
+            environment: environment,
             dependsOn: dependsOn, health: health,
             startTimeout: reader.duration(map, "start_timeout") ?? base.startTimeout,
             stopTimeout: reader.duration(map, "stop_timeout") ?? base.stopTimeout,

@@ -39,6 +39,8 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var java: String
     /// JVM options, before `-jar`.
     public var javaOptions: [String]
+    /// The catalog line of each of `javaOptions` (its own or `defaults`'), for messages.
+    public var javaOptionLines: [String: Int] = [:]
     /// Extra environment for the process.
     public var environment: [String: String]
     /// Services that must be healthy (on their target release) before this one starts.

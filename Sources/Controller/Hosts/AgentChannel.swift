@@ -103,7 +103,9 @@ actor AgentChannel {
     /// Writes one line about the conversation to stderr when JOBFLEET_TRACE_RPC is set.
     private func trace(_ text: @autoclosure () -> String) {
         guard Self.tracing else { return }
-        FileHandle.standardError.write(Data("[rpc \(hostLabel) \(Date().timeIntervalSince1970)] \(text())\n".utf8))
+        // The agent's answers are host text: made harmless like everything else printed.
+        let line = TerminalText.neutralised("[rpc \(hostLabel) \(Date().timeIntervalSince1970)] \(text())")
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     func close() async {

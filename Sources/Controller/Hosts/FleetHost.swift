@@ -49,6 +49,8 @@ public struct Inventory: Sendable, Equatable {
     public var files: [String: String]
     /// Current bytes of managed files that exist and differ from what is desired.
     public var contents: [String: [UInt8]]
+    /// Managed paths that are symbolic links: neither hashed nor read.
+    public var symlinks: Set<String> = []
 
     /// Free space where each asked-for jar would be written, by the jar's remote path.
     public var free: [String: DiskFree]

@@ -52,10 +52,12 @@ extension FleetSession {
         let status = try await host.status()
         let artifacts = instances.map { ($0.artifact, $0.releaseJar) }
         let inventory = try await host.inventory(artifacts: artifacts, files: files)
-        return ObservedHost(host: host.host,
-                            services: Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
-                            releases: inventory.releases, files: inventory.files, fileContents: inventory.contents,
-                            diskFree: inventory.free)
+        var observed = ObservedHost(host: host.host,
+                                    services: Dictionary(status.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
+                                    releases: inventory.releases, files: inventory.files, fileContents: inventory.contents,
+                                    diskFree: inventory.free)
+        observed.symlinks = inventory.symlinks
+        return observed
     }
 }
 

@@ -3,12 +3,16 @@
 enum HostScripts {
     /// Prints `R <path>` for every `R:<path>` that exists and `F <sha256> <path>` for every
     /// `F:<path>` that exists (the small rendered files; release jars are only looked for, as
-    /// their directory is named by their digest and they were verified when uploaded).
+    /// their directory is named by their digest and they were verified when uploaded). A managed
+    /// file that is a symbolic link is reported as `L <path>` and never hashed: `[ -f ]` and
+    /// `sha256sum` would follow it to whatever it points to.
     static let inventory = """
         for arg in "$@"; do
           case $arg in
             R:*) p=${arg#R:}; [ -f "$p" ] && echo "R $p" ;;
-            F:*) p=${arg#F:}; [ -f "$p" ] && echo "F $(sha256sum < "$p" | cut -c1-64) $p" ;;
+            F:*) p=${arg#F:}
+                 if [ -L "$p" ]; then echo "L $p"
+                 elif [ -f "$p" ]; then echo "F $(sha256sum < "$p" | cut -c1-64) $p"; fi ;;
             D:*) p=${arg#D:}; d=$(dirname -- "$p")
                  while [ ! -d "$d" ]; do d=$(dirname -- "$d"); done
                  df -Pk -- "$d" 2>/dev/null | tail -n 1 | {
@@ -19,9 +23,11 @@ enum HostScripts {
         exit 0
         """
 
-    /// Prints each file as `<size> <path>\\n` followed by its bytes.
+    /// Prints each file as `<size> <path>\\n` followed by its bytes. A symbolic link is skipped:
+    /// what it points to (`/etc/shadow`, say) is not the host's copy of a managed file.
     static let cat = """
         for p in "$@"; do
+          [ -L "$p" ] && continue
           [ -f "$p" ] || continue
           printf '%s %s\\n' "$(wc -c < "$p" | tr -d ' ')" "$p"
           cat -- "$p"
@@ -43,6 +49,8 @@ enum HostScripts {
                       let tab = rest.firstIndex(of: "\t") else { continue }
                 let path = String(rest[rest.index(after: space)..<tab])
                 inventory.free[path] = DiskFree(availableBytes: kib * 1024, mount: String(rest[rest.index(after: tab)...]))
+            } else if line.hasPrefix("L ") {
+                inventory.symlinks.insert(String(line.dropFirst(2)))
             } else if line.hasPrefix("F ") {
                 let rest = line.dropFirst(2)
                 guard let space = rest.firstIndex(of: " ") else { continue }

@@ -71,10 +71,12 @@ extension FleetManifest {
                 reader.report(map["mode"], "release.mode",
                               "must be stable (each service on its own) or lite (job-gateway and job-assemble), got '\(mode)'")
             }
-            let javaOptions = map["java_opts"].flatMap { reader.stringList($0, at: "release.java_opts") }?.map(\.0) ?? []
+            let javaOptions = map["java_opts"].flatMap { reader.stringList($0, at: "release.java_opts") } ?? []
             release = Release(dir: LocalPath.absolute(dir, relativeTo: baseDir),
                               envFiles: envFiles.map { LocalPath.absolute($0, relativeTo: baseDir) },
-                              secretKeys: secretKeys, undefined: undefined, mode: mode, javaOptions: javaOptions,
+                              secretKeys: secretKeys, undefined: undefined, mode: mode, javaOptions: javaOptions.map(\.0),
+                              javaOptionLines: Dictionary(javaOptions.compactMap { option, node in node.mark.map { (option, $0.line) } },
+                                                          uniquingKeysWith: { first, _ in first }),
                               dirLine: map["dir"]?.mark?.line)
         }
         let catalog = reader.string(top, "catalog").map { LocalPath.absolute($0, relativeTo: baseDir) }

@@ -90,6 +90,8 @@ public struct FleetManifest: Sendable {
         /// JVM options appended to every service's own (`release.java_opts`); the JVM takes the
         /// last `-Xmx`, so these can size heaps for a small machine.
         public var javaOptions: [String] = []
+        /// The manifest line of each of `javaOptions`, for messages.
+        public var javaOptionLines: [String: Int] = [:]
         /// Line of `release.dir` in the manifest, for messages.
         public var dirLine: Int?
     }

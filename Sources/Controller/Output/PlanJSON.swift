@@ -26,7 +26,8 @@ public struct PlanJSON: Encodable, Sendable {
         /// False when the host was not reached: nothing is planned for it (`notReached` says why).
         public var reached: Bool
         public var notReached: String?
-        /// Set when the uploads do not fit on its disk.
+        /// Set when the plan cannot be carried out there: the uploads do not fit on its disk, or
+        /// a managed file is a symbolic link (reasons joined by `; `).
         public var cannot: String?
         public var uploads: [Upload]
         public var files: [File]
@@ -73,7 +74,7 @@ public struct PlanJSON: Encodable, Sendable {
         self.release = release.map { Release(version: $0.version, tarball: $0.tarball, sha256: $0.sha256, root: $0.root) }
         hasChanges = plan.hasChanges
         hosts = plan.hosts.map { host in
-            Host(host: host.host.name, reached: host.unreached == nil, notReached: host.unreached, cannot: host.noSpace,
+            Host(host: host.host.name, reached: host.unreached == nil, notReached: host.unreached, cannot: host.cannot.isEmpty ? nil : host.cannot.joined(separator: "; "),
                  uploads: host.uploads.map { Upload(service: $0.service, release: $0.id, bytes: $0.size) },
                  files: host.files.map { File(service: $0.service, path: $0.file.remotePath, action: $0.exists ? "update" : "create") },
                  changes: host.changes.filter { $0.action != .none }.map {

@@ -29,7 +29,7 @@ public enum PlanText {
             for artifact in host.uploads {
                 out.append(row("upload", artifact.service, "release \(artifact.id)  \(Format.bytes(artifact.size))"))
             }
-            if let noSpace = host.noSpace { out.append("  CANNOT  \(noSpace)") }
+            for reason in host.cannot { out.append("  CANNOT  \(reason)") }
             // A served file several services read (job-common) is one row naming them all.
             var servedTo: [String: [String]] = [:]
             for change in host.files where change.served { servedTo[change.file.remotePath, default: []].append(change.service) }
@@ -47,7 +47,8 @@ public enum PlanText {
                 if let old = change.old {
                     out += SecretDiff.hunks(old: String(decoding: old, as: UTF8.self),
                                             new: String(decoding: change.file.content, as: UTF8.self),
-                                            secretLines: change.file.secretLines, mask: mask)
+                                            secretLines: change.file.secretLines, template: change.file.templateLines,
+                                            mask: mask)
                         .map { "             \($0)" }
                 }
             }

@@ -5,35 +5,50 @@ import Yams
 /// What a release as upstream ships it adds to the desired fleet: JVM options from its
 /// `#job#deploy.yml`, and configuration served by job-config, which lives on job-config's hosts.
 extension DesiredFleet {
-    /// The JVM options per service in the release's deploy file (`catalog.deployFile`): each
-    /// entry's `args` up to `-jar`, split at spaces as upstream's start command does. Empty when
-    /// the catalog names no deploy file or the release does not ship it.
-    static func deployOptions(catalog: ServiceCatalog, releaseDir: String) -> (options: [String: [String]], issues: [ConfigIssue]) {
-        guard let relative = catalog.deployFile else { return ([:], []) }
+    /// What the release's deploy file (`catalog.deployFile`) says: per service, the JVM options.
+    struct DeployFileOptions {
+        /// The deploy file (absolute); nil when there is none.
+        var file: String?
+        /// Each entry's `args` up to `-jar`, split at spaces as upstream's start command does.
+        var options: [String: [String]] = [:]
+        /// The line of each entry's `args`, for messages.
+        var lines: [String: Int] = [:]
+        var issues: [ConfigIssue] = []
+    }
+
+    /// The JVM options per service in the release's deploy file. Empty when the catalog names no
+    /// deploy file or the release does not ship it.
+    static func deployOptions(catalog: ServiceCatalog, releaseDir: String) -> DeployFileOptions {
+        guard let relative = catalog.deployFile else { return DeployFileOptions() }
         let path = "\(releaseDir)/\(relative)"
-        guard FileManager.default.fileExists(atPath: path) else { return ([:], []) }
+        guard FileManager.default.fileExists(atPath: path) else { return DeployFileOptions() }
         do {
-            let entries = try YAMLReader.read(path: path) { root, reader -> [(String, [String])]? in
+            let entries = try YAMLReader.read(path: path) { root, reader -> [(String, [String], Int?)]? in
                 guard let top = reader.mapping(root, at: "") else { return nil }
                 guard let node = top["services"], case .sequence(let items) = node else {
                     reader.report(top.node, "services", "must be a list of services with name and args")
                     return nil
                 }
-                var result: [(String, [String])] = []
+                var result: [(String, [String], Int?)] = []
                 for (index, item) in items.enumerated() {
                     guard let entry = reader.mapping(item, at: "services[\(index)]") else { continue }
                     guard let name = reader.string(entry, "name", required: true),
                           let args = reader.string(entry, "args", required: true) else { continue }
                     let words = args.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
-                    result.append((name, Array(words.prefix { $0 != "-jar" })))
+                    result.append((name, Array(words.prefix { $0 != "-jar" }), entry["args"]?.mark?.line))
                 }
                 return result
             }
-            return (Dictionary(entries, uniquingKeysWith: { first, _ in first }), [])
+            var found = DeployFileOptions(file: path)
+            for (name, options, line) in entries where found.options[name] == nil {
+                found.options[name] = options
+                found.lines[name] = line
+            }
+            return found
         } catch let error as ConfigError {
-            return ([:], error.issues)
+            return DeployFileOptions(file: path, issues: error.issues)
         } catch {
-            return ([:], [ConfigIssue(file: path, field: "", message: "cannot be read: \(error)")])
+            return DeployFileOptions(file: path, issues: [ConfigIssue(file: path, field: "", message: "cannot be read: \(error)")])
         }
     }
 
@@ -71,7 +86,8 @@ extension DesiredFleet {
                         let bytes = Array(try template.render(hostValues(host, values)).utf8)
                         var file = DesiredFile(remotePath: "\(host.bkHome)/\(config.dest)", content: bytes,
                                                sha256: Checksum.sha256(bytes), mode: 0o640, source: template.file,
-                                               secretLines: template.secretLines { Secrets.isSecret($0, extra: Set(secretKeys)) })
+                                               secretLines: template.secretLines { Secrets.isSecret($0, extra: Set(secretKeys)) },
+                                               templateLines: template.lines)
                         file.servedOn = host.name
                         files.append(file)
                     } catch let error as ConfigError {

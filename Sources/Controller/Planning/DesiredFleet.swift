@@ -49,6 +49,7 @@ public struct DesiredFleet: Sendable {
 
         let deploy = deployOptions(catalog: catalog, releaseDir: release.dir)
         issues += deploy.issues
+        issues += CommandLineSecrets.issues(manifest: manifest, release: release, catalog: catalog, deploy: deploy)
         var artifacts: [String: ReleaseArtifact] = [:]
         var templates: [String: Template] = [:]
         var instances: [DesiredInstance] = []
@@ -160,7 +161,8 @@ public struct DesiredFleet: Sendable {
                 let extra = Set(release.secretKeys)
                 files.append(DesiredFile(remotePath: "\(host.bkHome)/\(config.dest)", content: bytes,
                                          sha256: Checksum.sha256(bytes), mode: 0o640, source: template.file,
-                                         secretLines: template.secretLines { Secrets.isSecret($0, extra: extra) }))
+                                         secretLines: template.secretLines { Secrets.isSecret($0, extra: extra) },
+                                         templateLines: template.lines))
             } catch let error as ConfigError {
                 issues += error.issues
             }

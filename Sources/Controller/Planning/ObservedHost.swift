@@ -13,6 +13,8 @@ public struct ObservedHost: Sendable {
     public var fileContents: [String: [UInt8]]
     /// Free space where each release jar would be written, by the jar's remote path.
     public var diskFree: [String: DiskFree]
+    /// Managed paths that are symbolic links on the host (see `HostPlan.symlinks`).
+    public var symlinks: Set<String> = []
 
     public init(host: FleetManifest.Host, services: [String: ServiceStatus] = [:], releases: Set<String> = [],
                 files: [String: String] = [:], fileContents: [String: [UInt8]] = [:], diskFree: [String: DiskFree] = [:]) {

@@ -13,9 +13,9 @@ public struct Plan: Sendable {
     public var hasChanges: Bool { hosts.contains { $0.hasChanges } }
     /// Hosts that could not be observed, and why: nothing is planned for them.
     public var unreached: [HostPlan] { hosts.filter { $0.unreached != nil } }
-    /// What keeps the plan from being carried out on a host it reached (no disk space), as
-    /// `host: why` lines.
-    public var problems: [String] { hosts.compactMap { host in host.noSpace.map { "\(host.host.label): \($0)" } } }
+    /// What keeps the plan from being carried out on a host it reached (no disk space, a
+    /// managed file that is a symbolic link), as `host: why` lines.
+    public var problems: [String] { hosts.flatMap { host in host.cannot.map { "\(host.host.label): \($0)" } } }
     /// How many instances the observed hosts' agents keep running now.
     public var runningBefore = 0
     /// True when the plan stops every instance running on the fleet and starts none (a
@@ -57,6 +57,18 @@ public struct HostPlan: Sendable {
     /// Set when the uploads do not fit on the host's disk: what is short, where. A deploy with
     /// such a host uploads nothing.
     public var noSpace: String?
+    /// Managed files that are symbolic links on the host. jobfleet neither reads them (their
+    /// target is not the host's copy of the file) nor writes over them; a deploy with such a
+    /// host changes nothing until the operator has looked at each link and removed it.
+    public var symlinks: [String] = []
+
+    /// Why this host's part of the plan cannot be carried out, one reason each; empty when it can.
+    public var cannot: [String] {
+        (noSpace.map { [$0] } ?? []) + symlinks.map {
+            "\($0) is a symbolic link, not a file: jobfleet neither shows nor replaces what it points to; "
+                + "check where it points, remove it (rm \($0)), then plan or deploy again"
+        }
+    }
 
     public var hasChanges: Bool {
         !uploads.isEmpty || !files.isEmpty || !stops.isEmpty || changes.contains { $0.action != .none }

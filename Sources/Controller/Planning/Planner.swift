@@ -20,6 +20,7 @@ public enum Planner {
                                 placed: Set(desired.instances(on: host.name).map(\.service)), only: only,
                                 servedReasons: served.reasons)
             hostPlan.files += served.changes[host.name] ?? []
+            hostPlan.symlinks = Set(hostPlan.files.map(\.file.remotePath)).intersection(seen.symlinks).sorted()
             hosts.append(hostPlan)
         }
         let services = orderedServices(desired: desired, only: only)

@@ -35,6 +35,9 @@ public struct DesiredFile: Sendable, Equatable {
     /// Lines (0-based) rendered from a template line that holds a secret placeholder: a diff
     /// shows them only as changed, never their text.
     public var secretLines: Set<Int> = []
+    /// The lines of the template it was rendered from (empty for a file copied from the
+    /// release): a diff places each line of the host's old file among them.
+    public var templateLines: [String] = []
     /// For configuration one service serves to another (job-config's `job-X/job-X.yml`): the
     /// host that holds it. Nil for a file of the instance's own host.
     public var servedOn: String? = nil

@@ -17,6 +17,11 @@ public struct Template: Sendable {
         public var line: Int
     }
 
+    /// The template's lines, as a rendered file has them (values are single lines).
+    public var lines: [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
     /// Every placeholder in the template, in order.
     public var placeholders: [Placeholder] {
         var result: [Placeholder] = []

@@ -20,6 +20,7 @@ struct ExecAndCopyCommandTests {
         (["-f", "f.yaml"], "after --"),
         (["-f", "f.yaml", "--timeout", "soon", "--", "true"], "timeout"),
         (["-f", "f.yaml", "--forks", "0", "--", "true"], "--forks must be at least 1"),
+        (["-f", "f.yaml", "--raw", "--json", "--", "true"], "--raw and --json"),
     ])
     func execRefuses(arguments: [String], mention: String) {
         #expect {
@@ -27,6 +28,13 @@ struct ExecAndCopyCommandTests {
         } throws: { error in
             ExecCommand.message(for: error).contains(mention)
         }
+    }
+
+    @Test("exec --raw asks for the output bytes as they are")
+    func execRaw() throws {
+        let command = try ExecCommand.parse(["-f", "fleet.yaml", "--raw", "--", "cat", "/bin/true"])
+        #expect(command.raw && !command.json)
+        #expect(!(try ExecCommand.parse(["-f", "fleet.yaml", "--", "true"])).raw)
     }
 
     @Test("copy takes LOCAL files, REMOTE and an octal mode")
