@@ -34,7 +34,7 @@ enum AgentDaemon {
             throw error
         }
         log.info("agent starting", ["version": JobFleetVersion.current, "pid": String(getpid()), "bk_home": paths.home])
-        let supervisor = Supervisor(paths: paths, log: log, state: state)
+        let supervisor = Supervisor(paths: paths, log: log, state: state, consoleLimits: ConsoleLimits.fromEnvironment(log: log))
         await supervisor.bootstrap()
 
         let listener = try UnixSocket.listen(at: paths.socket)

@@ -34,13 +34,16 @@ actor Supervisor {
     /// their stop sequence on).
     var waitsEnded = false
     var lastConsoleCheck = 0.0
+    /// The console log cap and how often it is enforced.
+    let consoleLimits: ConsoleLimits
     var java: JavaVersion.Result?
     /// SHA-256 of this process's own executable, for hello.
     var binaryDigest: String?
 
-    init(paths: AgentPaths, log: AgentLog, state: PersistedState) {
+    init(paths: AgentPaths, log: AgentLog, state: PersistedState, consoleLimits: ConsoleLimits = ConsoleLimits()) {
         self.paths = paths
         self.log = log
+        self.consoleLimits = consoleLimits
         self.store = StateStore(path: paths.state)
         self.releases = ReleaseActivator(paths: paths)
         self.state = state
@@ -81,10 +84,10 @@ actor Supervisor {
             fireDue(name)
         }
         let monotonic = Monotonic.now
-        if monotonic - lastConsoleCheck >= 30 {
+        if monotonic - lastConsoleCheck >= consoleLimits.checkInterval {
             lastConsoleCheck = monotonic
             for name in state.services.keys {
-                if (try? ConsoleLog.enforceCap(path: paths.consoleLog(name))) == true {
+                if (try? ConsoleLog.enforceCap(path: paths.consoleLog(name), cap: consoleLimits.cap)) == true {
                     log.info("console log rotated", ["service.name": name])
                 }
             }
