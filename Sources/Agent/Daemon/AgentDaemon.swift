@@ -38,7 +38,7 @@ enum AgentDaemon {
 
         let listener = try UnixSocket.listen(at: paths.socket)
         defer { unlink(paths.socket) }
-        let server = RPCServer(listener: listener, handler: RequestHandler(supervisor: supervisor, log: log))
+        let server = RPCServer(listener: listener, handler: RequestHandler(supervisor: supervisor, log: log), log: log)
         log.info("serving", ["socket": paths.socket])
         await serve(server, supervisor: supervisor, log: log)
         await supervisor.shutdown()
