@@ -73,7 +73,9 @@ final class Connection: Sendable {
             guard !state.closed && !state.dropped else { return nil }
             if !state.queued.isEmpty && state.queued.count + bytes.count > Self.maxQueuedBytes {
                 state.dropped = true
-                return state.queued.count + bytes.count
+                let total = state.queued.count + bytes.count
+                state.queued = []
+                return total
             }
             state.queued.append(contentsOf: bytes)
             flush(&state)
