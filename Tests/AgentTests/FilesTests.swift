@@ -56,24 +56,54 @@ struct FilesTests {
         #expect(throws: AgentFailure.self) { try activator.activate(service: "job-x", release: "r1", keep: 3, history: &history) }
     }
 
+    @Test("pruning a release removes links planted in it, never what they point at")
+    func pruneDoesNotFollowLinks() throws {
+        let home = try TempHome()
+        let fm = FileManager.default
+        let outside = "\(home.path)/outside"
+        try fm.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try "keep me".write(toFile: "\(outside)/keep", atomically: true, encoding: .utf8)
+        try makeRelease(home, "r1", age: 300)
+        let old = "\(home.paths.releasesDir("job-x"))/r1"
+        try fm.createDirectory(atPath: "\(old)/sub", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(atPath: "\(old)/dir-link", withDestinationPath: outside)
+        try fm.createSymbolicLink(atPath: "\(old)/file-link", withDestinationPath: "\(outside)/keep")
+        try fm.createSymbolicLink(atPath: "\(old)/sub/deep-link", withDestinationPath: outside)
+        // Planting touched r1; it must still be the oldest.
+        try fm.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -300)], ofItemAtPath: old)
+        try makeRelease(home, "r2", age: 200)
+        try makeRelease(home, "r3", age: 100)
+        let activator = ReleaseActivator(paths: home.paths)
+        var history: [String] = []
+        _ = try activator.activate(service: "job-x", release: "r2", keep: 3, history: &history)
+        let result = try activator.activate(service: "job-x", release: "r3", keep: 2, history: &history)
+        #expect(result.removed == ["r1"])
+        #expect(!fm.fileExists(atPath: old))
+        #expect(try String(contentsOfFile: "\(outside)/keep", encoding: .utf8) == "keep me")
+        #expect(try fm.contentsOfDirectory(atPath: outside) == ["keep"])
+    }
+
     @Test("the console log is capped by copy-and-truncate, keeping the newest bytes")
     func consoleCap() throws {
         let home = try TempHome()
         let path = "\(home.path)/console.log"
         try String(repeating: "a", count: 1000).appending(String(repeating: "b", count: 100)).write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try ConsoleLog.enforceCap(path: path, cap: 100))
+        let dir = try DirectoryHandle.open(home.path)
+        #expect(try ConsoleLog.enforceCap(in: dir, cap: 100))
         #expect(FileIO.size(path) == 0)
         #expect(try String(contentsOfFile: "\(path).1", encoding: .utf8) == String(repeating: "b", count: 100))
-        #expect(try !ConsoleLog.enforceCap(path: path, cap: 100))
+        #expect(try !ConsoleLog.enforceCap(in: dir, cap: 100))
     }
 
     @Test("a spawned process gets its own session and its output goes to the console file")
     func spawnSession() throws {
         let home = try TempHome()
         let output = "\(home.path)/out.log"
+        let fd = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        defer { close(fd) }
         let pid = try Spawner.spawn(SpawnRequest(argv: ["/bin/sh", "-c", "echo out; echo err >&2; ps -o sid= -p $$"],
                                                  environment: ["PATH": "/usr/bin:/bin"], workingDirectory: home.path,
-                                                 outputPath: output))
+                                                 output: fd))
         var outcome: ExitOutcome?
         for _ in 0..<200 where outcome == nil {
             outcome = Spawner.reap(pid)

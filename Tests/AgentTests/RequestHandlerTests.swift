@@ -104,4 +104,13 @@ struct RequestHandlerTests {
         #expect(status.services.map(\.name) == ["job-config", "job-manage"])
         #expect(status.services.map(\.version) == [nil, "3.12.3"])
     }
+
+    @Test("a grep pattern longer than the bound is refused, and the message gives the bound")
+    func grepPatternBound() async throws {
+        let home = try TempHome()
+        let pattern = String(repeating: "(a|b)*", count: 100)
+        let responses = await handle([#"{"v":1,"id":"1","method":"logs","params":{"service":"job-x","grep":"\#(pattern)"}}"#], home: home)
+        #expect(responses[0].failure?.code == .badRequest, "\(responses[0])")
+        #expect(responses[0].failure?.message.contains("at most 256 characters") == true, "\(responses[0])")
+    }
 }

@@ -101,8 +101,11 @@ final class AgentTestHost {
             restart: restart)
     }
 
-    /// A client speaking to the agent through `jobfleet-agent rpc` (which starts the daemon).
-    func client() throws -> AgentTestClient { try AgentTestClient(binary: Self.agentBinary, home: home) }
+    /// A client speaking to the agent through `jobfleet-agent rpc` (which starts the daemon,
+    /// so `environment` also reaches the daemon when this client is the one that starts it).
+    func client(environment: [String: String] = [:]) throws -> AgentTestClient {
+        try AgentTestClient(binary: Self.agentBinary, home: home, environment: environment)
+    }
 
     /// The agent daemon's pid, from its pid file.
     var agentPid: Int32? {
@@ -143,10 +146,11 @@ final class AgentTestClient {
 
     private let home: String
 
-    init(binary: String, home: String) throws {
+    init(binary: String, home: String, environment: [String: String] = [:]) throws {
         self.home = home
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["rpc", "--home", home]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.standardError

@@ -12,13 +12,12 @@ import Glibc
 enum AgentDaemon {
     static func run(home: String) async throws {
         let paths = AgentPaths(home: home)
-        guard FileIO.isDirectory(paths.home) else {
-            throw LockError(message: "BK_HOME \(paths.home) is not a directory: create it or pass the right --home")
-        }
-        try FileIO.makeDirectories(paths.agentDir, mode: 0o700)
-        chmod(paths.agentDir, 0o700)
-        try FileIO.makeDirectories(paths.scratch, mode: 0o700)
-        let lock = try InstanceLock.acquire(paths.pidFile)
+        // BK_HOME and .jobfleet are checked (owner, mode, no link) before anything is written:
+        // the agent's files live there, and path-based writes below rely on nobody else
+        // being able to change what is in .jobfleet.
+        let agentDir = try paths.openAgentDir()
+        _ = try paths.openScratch()
+        let lock = try InstanceLock.acquire(in: agentDir)
         defer { lock.release() }
         // Probes run on short-lived threads; without a cap glibc gives busy threads their own
         // malloc arenas, which keep freed pages resident. Two arenas hold the footprint down.
@@ -34,12 +33,12 @@ enum AgentDaemon {
             throw error
         }
         log.info("agent starting", ["version": JobFleetVersion.current, "pid": String(getpid()), "bk_home": paths.home])
-        let supervisor = Supervisor(paths: paths, log: log, state: state)
+        let supervisor = Supervisor(paths: paths, log: log, state: state, consoleLimits: ConsoleLimits.fromEnvironment(log: log))
         await supervisor.bootstrap()
 
         let listener = try UnixSocket.listen(at: paths.socket)
         defer { unlink(paths.socket) }
-        let server = RPCServer(listener: listener, handler: RequestHandler(supervisor: supervisor, log: log))
+        let server = RPCServer(listener: listener, handler: RequestHandler(supervisor: supervisor, log: log), log: log)
         log.info("serving", ["socket": paths.socket])
         await serve(server, supervisor: supervisor, log: log)
         await supervisor.shutdown()

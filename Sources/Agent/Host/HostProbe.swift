@@ -50,17 +50,29 @@ enum JavaVersion {
         var error: String?
     }
 
-    /// Runs `java -version` with output to a scratch file and extracts the quoted version.
-    static func detect(scratchDir: String, environment: [String: String]) -> Result {
-        let output = "\(scratchDir)/java-version.out"
-        unlink(output)
-        defer { unlink(output) }
-        let request = SpawnRequest(argv: ["java", "-version"], environment: environment, outputPath: output)
+    /// Runs `java -version` with output to a new file in the agent's checked scratch directory
+    /// and extracts the quoted version.
+    static func detect(paths: AgentPaths, environment: [String: String]) -> Result {
+        let name = "java-version.out"
+        let scratch: DirectoryHandle
+        let output: Int32
+        do {
+            scratch = try paths.openScratch()
+            try scratch.remove(name)
+            output = try scratch.openFile(name, O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
+        } catch {
+            return Result(error: "cannot run java -version: \(error)")
+        }
+        defer {
+            close(output)
+            try? scratch.remove(name)
+        }
+        let request = SpawnRequest(argv: ["java", "-version"], environment: environment, output: output)
         do {
             guard let outcome = try Spawner.runToCompletion(request, timeout: 20) else {
                 return Result(error: "java -version did not finish within 20 s")
             }
-            let text = FileIO.readText(output) ?? ""
+            let text = (try? FileIO.readAll(output)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             if let version = parse(text) { return Result(version: version) }
             return Result(error: "java -version ended with \(outcome) and printed no version: \(text.prefix(200))")
         } catch {

@@ -17,7 +17,7 @@ final class AgentLog: Sendable {
         self.path = path
         self.cap = cap
         self.echo = echo
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
         state = Locked((fd, FileIO.size(path) ?? 0))
     }
 
@@ -40,7 +40,7 @@ final class AgentLog: Sendable {
             if state.written + bytes.count > cap {
                 rename(path, "\(path).1")
                 close(state.fd)
-                state.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+                state.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 state.written = 0
             }
             if state.fd >= 0 {

@@ -23,11 +23,24 @@ struct LogQuery {
 /// Reads a log file backwards from its end in chunks, so the cost follows the answer's size,
 /// not the file's.
 enum LogTail {
-    /// The matching lines, oldest first, and whether a bound cut the answer short.
-    static func read(path: String, query: LogQuery) throws -> (lines: [String], truncated: Bool) {
-        let fd = retryingOnEINTR { open(path, O_RDONLY | O_CLOEXEC) }
-        if fd < 0 { throw PosixError("open", path: path) }
+    /// The matching lines of the log at `path`, opened as ``AgentPaths/openForReading(_:)``
+    /// does: never through a link under BK_HOME, never a FIFO or device.
+    static func read(opening path: String, in paths: AgentPaths, query: LogQuery) throws -> (lines: [String], truncated: Bool) {
+        let fd = try paths.openForReading(path)
         defer { close(fd) }
+        return try read(fd: fd, path: path, query: query)
+    }
+
+    /// The matching lines of the regular file at `path` (not a link in its last component).
+    static func read(path: String, query: LogQuery) throws -> (lines: [String], truncated: Bool) {
+        let name = String(path.split(separator: "/").last ?? "")
+        let fd = try DirectoryHandle.open(FileIO.parent(of: path)).openFile(name, O_RDONLY)
+        defer { close(fd) }
+        return try read(fd: fd, path: path, query: query)
+    }
+
+    /// The matching lines, oldest first, and whether a bound cut the answer short.
+    static func read(fd: Int32, path: String, query: LogQuery) throws -> (lines: [String], truncated: Bool) {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw PosixError("stat", path: path) }
 

@@ -4,21 +4,29 @@ import Glibc
 
 /// Small file helpers on raw system calls: exact control over modes, fsync and atomic renames.
 enum FileIO {
-    /// The whole file, or nil when it does not exist.
+    /// The whole file, or nil when it does not exist. A link in the last component is refused
+    /// (ELOOP): the files read this way are /proc entries and the agent's own state.
     static func read(_ path: String) throws -> [UInt8]? {
-        let fd = retryingOnEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = retryingOnEINTR { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw PosixError("open", path: path)
         }
         defer { close(fd) }
+        return try readAll(fd, path: path)
+    }
+
+    /// Everything from the start of an open file to its end.
+    static func readAll(_ fd: Int32, path: String? = nil) throws -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
+        var offset: off_t = 0
         while true {
-            let count = chunk.withUnsafeMutableBytes { raw in retryingOnEINTR { Glibc.read(fd, raw.baseAddress, raw.count) } }
+            let count = chunk.withUnsafeMutableBytes { raw in retryingOnEINTR { pread(fd, raw.baseAddress, raw.count, offset) } }
             if count < 0 { throw PosixError("read", path: path) }
             if count == 0 { return result }
             result.append(contentsOf: chunk[0..<count])
+            offset += off_t(count)
         }
     }
 
@@ -29,10 +37,12 @@ enum FileIO {
     }
 
     /// Writes `bytes` so that readers see the old or the new file, never a partial one, even
-    /// across a crash: temp file, fsync, rename, fsync of the directory.
+    /// across a crash: a new temp file (`O_EXCL`, so never an existing file or link), fsync,
+    /// rename, fsync of the directory. For the agent's own files in its checked `.jobfleet`.
     static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
         let temp = "\(path).tmp-\(getpid())"
-        let fd = retryingOnEINTR { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        unlink(temp)
+        let fd = retryingOnEINTR { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         if fd < 0 { throw PosixError("create", path: temp) }
         do {
             try writeAll(fd, bytes, path: temp)
@@ -73,22 +83,9 @@ enum FileIO {
         }
     }
 
-    /// Creates `path` and missing parents with `mode`.
-    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
-        if isDirectory(path) { return }
-        let up = parent(of: path)
-        if up != path && !up.isEmpty { try makeDirectories(up, mode: mode) }
-        if mkdir(path, mode) != 0 && errno != EEXIST { throw PosixError("mkdir", path: path) }
-    }
-
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
-
-    static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
     }
 
     /// Size in bytes, or nil when missing.
@@ -98,45 +95,12 @@ enum FileIO {
         return Int(info.st_size)
     }
 
-    /// Modification time in seconds since the epoch, or nil when missing.
-    static func modificationTime(_ path: String) -> Double? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-    }
-
     /// A symlink's target, or nil when `path` is not a symlink.
     static func readLink(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count >= 0 else { return nil }
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Names in a directory, without `.` and `..`; empty when missing.
-    static func list(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
-
-    /// Removes a file or a directory tree; missing is fine.
-    static func removeTree(_ path: String) throws {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            for name in list(path) { try removeTree("\(path)/\(name)") }
-            if rmdir(path) != 0 { throw PosixError("rmdir", path: path) }
-        } else if unlink(path) != 0 {
-            throw PosixError("unlink", path: path)
-        }
     }
 
     /// The directory part of a path ("/" for top-level entries).

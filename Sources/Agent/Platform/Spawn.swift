@@ -11,8 +11,10 @@ struct SpawnRequest {
     var environment: [String: String]
     /// Directory the child starts in.
     var workingDirectory: String?
-    /// File that receives stdout and stderr (appended, created 0640); nil sends them to /dev/null.
-    var outputPath: String?
+    /// An open descriptor that becomes the child's stdout and stderr; nil sends them to
+    /// /dev/null. The caller opens it (through a checked directory handle, never by a path
+    /// that could be a planted link) and closes its own copy after the spawn.
+    var output: Int32?
     /// Give the child its own session and process group, so signals aimed at the agent
     /// (a terminal's ^C, systemd's stop of the agent alone) never reach it.
     var newSession = true
@@ -49,8 +51,11 @@ enum Spawner {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, request.outputPath ?? "/dev/null",
-                                         O_WRONLY | O_CREAT | O_APPEND, 0o640)
+        if let output = request.output {
+            posix_spawn_file_actions_adddup2(&actions, output, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         jf_spawn_file_actions_addclosefrom(&actions, 3)
         if let dir = request.workingDirectory {

@@ -24,7 +24,12 @@ enum RPCBridge {
 
     /// Connects to the daemon, starting it when nothing listens.
     static func connectOrStart(_ paths: AgentPaths, autostart: Bool) throws -> Int32 {
-        if let fd = try? UnixSocket.connect(to: paths.socket) { return fd }
+        // The socket is only trusted in a .jobfleet that passes the daemon's own checks: in a
+        // planted one, requests (specs with their secrets) would go to whoever listens there.
+        do {
+            _ = try paths.openAgentDir(create: false)
+            if let fd = try? UnixSocket.connect(to: paths.socket) { return fd }
+        } catch let error as PosixError where error.code == ENOENT {}
         guard autostart else {
             throw BridgeError(message: "no agent answers on \(paths.socket); start it with `jobfleet-agent serve --home \(paths.home)`")
         }
@@ -36,7 +41,7 @@ enum RPCBridge {
                 // It exited: either another agent won the race for the lock (then its socket
                 // appears shortly) or it failed; its output says which.
                 if let fd = waitForSocket(paths, until: min(deadline, Monotonic.now + 2)) { return fd }
-                let output = FileIO.readText("\(paths.agentDir)/serve.out")?.trimmed ?? ""
+                let output = (try? paths.openAgentDir(create: false).readText("serve.out"))?.trimmed ?? ""
                 throw BridgeError(message: "the agent daemon exited at start (\(outcome)): \(output)")
             }
             usleep(50_000)
@@ -55,18 +60,17 @@ enum RPCBridge {
     /// Starts `jobfleet-agent serve` detached: own session, no terminal, output to a file (an
     /// open pipe to sshd would keep the SSH channel open for the daemon's whole life).
     static func startDaemon(_ paths: AgentPaths) throws -> Int32 {
-        guard FileIO.isDirectory(paths.home) else {
-            throw BridgeError(message: "BK_HOME \(paths.home) is not a directory: create it or pass the right --home")
-        }
-        try FileIO.makeDirectories(paths.agentDir, mode: 0o700)
+        let agentDir = try paths.openAgentDir()
         guard let executable = FileIO.readLink("/proc/self/exe") else {
             throw BridgeError(message: "cannot find the agent's own executable (/proc/self/exe)")
         }
+        let output = try agentDir.openFile("serve.out", O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
+        defer { close(output) }
         return try Spawner.spawn(SpawnRequest(
             argv: [executable, "serve", "--home", paths.home],
             environment: Spawner.environment(adding: [:]),
             workingDirectory: "/",
-            outputPath: "\(paths.agentDir)/serve.out"))
+            output: output))
     }
 
     /// Copies bytes until end of input or an error on either side.

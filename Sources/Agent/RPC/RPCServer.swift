@@ -4,19 +4,23 @@ import Shared
 import Glibc
 #endif
 
-/// Serves the Unix socket: one thread accepts, one thread per connection reads lines, and
-/// each request is answered by its own child task, so a slow `stop` does not hold up a
-/// `status` sent after it on the same connection. Responses are written whole, one at a time.
+/// Serves the Unix socket: one thread accepts, one thread per connection reads request lines
+/// and writes answers (``Connection``), and each request is answered by its own child task,
+/// so a slow `stop` does not hold up a `status` sent after it on the same connection.
 ///
 /// ``stop()`` ends it in order: no new connections, no more reading, and ``run()`` returns
-/// once every request already read has been answered.
+/// once every request already read has been answered and the answers are written (or a
+/// short bound has passed, for a client that does not read them).
 final class RPCServer: Sendable {
     private let listener: Int32
     private let handler: RequestHandler
+    private let log: AgentLog?
     private let requests: AsyncStream<Request>
     private let incoming: AsyncStream<Request>.Continuation
-    /// Connections still being read, and whether the server is stopping.
-    private let state = Locked((reading: Set<Int32>(), stopping: false))
+    /// Open connections, and whether the server is stopping.
+    private let state = Locked((open: [ObjectIdentifier: Connection](), stopping: false))
+    /// How long ``run()`` waits at shutdown for answers still being written.
+    static let drainSeconds = 2.0
 
     /// One request line and the connection that answers it.
     private struct Request: Sendable {
@@ -24,9 +28,10 @@ final class RPCServer: Sendable {
         let line: [UInt8]
     }
 
-    init(listener: Int32, handler: RequestHandler) {
+    init(listener: Int32, handler: RequestHandler, log: AgentLog? = nil) {
         self.listener = listener
         self.handler = handler
+        self.log = log
         (requests, incoming) = AsyncStream.makeStream(of: Request.self)
     }
 
@@ -41,19 +46,21 @@ final class RPCServer: Sendable {
                 }
             }
         }
+        let deadline = Monotonic.now + Self.drainSeconds
+        while state.withLock({ !$0.open.isEmpty }) && Monotonic.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// Stops accepting and reading; requests already read are still answered.
     func stop() {
-        let first = state.withLock { state in
-            guard !state.stopping else { return false }
+        let open = state.withLock { state -> [Connection]? in
+            guard !state.stopping else { return nil }
             state.stopping = true
-            // Under the lock: a reader closes its socket only after leaving `reading`, so
-            // these descriptors are still the connections' own.
-            for fd in state.reading { shutdown(fd, Int32(SHUT_RD)) }
-            return true
+            return Array(state.open.values)
         }
-        guard first else { return }
+        guard let open else { return }
+        open.forEach { $0.stopReading() }
         // On Linux this wakes a thread blocked in accept() (EINVAL); close() would not.
         shutdown(listener, Int32(SHUT_RDWR))
         incoming.finish()
@@ -68,37 +75,34 @@ final class RPCServer: Sendable {
                 if errno != EINTR && errno != ECONNABORTED { usleep(100_000) }
                 continue
             }
+            guard let connection = try? Connection(fd: fd, log: log) else {
+                close(fd)
+                continue
+            }
             let accepted = state.withLock { state in
                 guard !state.stopping else { return false }
-                state.reading.insert(fd)
+                state.open[ObjectIdentifier(connection)] = connection
                 return true
             }
             guard accepted else {
                 close(fd)
                 break
             }
-            Threads.detach { [self] in serve(Connection(fd: fd)) }
+            Threads.detach { [self] in serve(connection) }
         }
         close(listener)
     }
 
     private func serve(_ connection: Connection) {
-        var reader = LineReader(fd: connection.fd, maxLength: AgentProtocol.maxLineBytes)
-        while let line = reader.next() {
-            switch line {
-            case .tooLong:
+        connection.run(
+            deliver: { connection, line in
+                if case .terminated = incoming.yield(Request(connection: connection, line: line)) { return false }
+                return true
+            },
+            refuse: { connection in
                 connection.send(AgentResponse(id: nil, .error(AgentFailure(
                     .malformed, "request line longer than \(AgentProtocol.maxLineBytes) bytes"))))
-            case .line(let bytes):
-                if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
-                connection.begin()
-                if case .terminated = incoming.yield(Request(connection: connection, line: bytes)) {
-                    // Shutting down: nobody will answer it.
-                    connection.end()
-                }
-            }
-        }
-        _ = state.withLock { $0.reading.remove(connection.fd) }
-        connection.finishReading()
+            })
+        _ = state.withLock { $0.open.removeValue(forKey: ObjectIdentifier(connection)) }
     }
 }

@@ -1,5 +1,8 @@
 import FoundationEssentials
 import Shared
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Turns one request line into one response: decodes, checks version and fence, dispatches
 /// to the supervisor, and turns every failure into an error response. Never throws, never
@@ -74,6 +77,13 @@ struct RequestHandler: Sendable {
         }
     }
 
+    /// Longest `grep` pattern accepted: matching runs on every line scanned, and a long
+    /// pattern with nested repetition can take very long per line.
+    static let maxGrepPattern = 256
+    /// With `grep`, reading backwards stops after this many bytes (a tail without one stops at
+    /// `LogQuery.maxScanBytes`): a pattern that matches nothing must not scan a whole log.
+    static let maxGrepScanBytes = 16 << 20
+
     /// Reads a log on its own thread: a large scan must not hold up the supervisor.
     private func logs(_ request: LogsRequest) async throws(AgentFailure) -> LogsResult {
         guard SafeName.isValid(request.service) else {
@@ -84,28 +94,33 @@ struct RequestHandler: Sendable {
             throw AgentFailure(.badRequest, "maxBytes must be 1...1048576, got \(request.maxBytes)")
         }
         if let pattern = request.grep {
+            guard pattern.count <= Self.maxGrepPattern else {
+                throw AgentFailure(.badRequest, "grep pattern is \(pattern.count) characters; at most \(Self.maxGrepPattern) characters "
+                    + "are accepted, to bound the agent's work: use a shorter expression")
+            }
             do { _ = try Regex(pattern) } catch {
                 throw AgentFailure(.badRequest, "grep is not a valid regular expression: \(error)")
             }
         }
+        let paths = supervisor.paths
         let path = request.source == .console
-            ? supervisor.paths.consoleLog(request.service)
+            ? paths.consoleLog(request.service)
             : await supervisor.serviceLogPath(request.service)
-        guard FileIO.exists(path) else {
-            throw AgentFailure(.notFound, "\(path) does not exist (has the service ever started here?)", service: request.service)
-        }
-        let outcome: Result<(lines: [String], truncated: Bool), PosixError> = await Threads.run {
-            let query = LogQuery(lines: request.lines, grep: request.grep.flatMap { try? Regex($0) },
+        let outcome: Result<(lines: [String], truncated: Bool), AgentFailure> = await Threads.run {
+            var query = LogQuery(lines: request.lines, grep: request.grep.flatMap { try? Regex($0) },
                                  since: request.since, maxBytes: request.maxBytes)
-            do { return .success(try LogTail.read(path: path, query: query)) } catch let error as PosixError {
-                return .failure(error)
+            if query.grep != nil { query.maxScanBytes = Self.maxGrepScanBytes }
+            do {
+                return .success(try LogTail.read(opening: path, in: paths, query: query))
+            } catch let error as PosixError where error.code == ENOENT {
+                return .failure(AgentFailure(.notFound, "\(path) does not exist (has the service ever started here?)", service: request.service))
             } catch {
-                return .failure(PosixError("read", path: path, code: 5))
+                return .failure(AgentFailure(.io, String(describing: error), service: request.service))
             }
         }
         switch outcome {
         case .success(let tail): return LogsResult(service: request.service, path: path, lines: tail.lines, truncated: tail.truncated)
-        case .failure(let error): throw AgentFailure(.io, error.description, service: request.service)
+        case .failure(let failure): throw failure
         }
     }
 

@@ -84,12 +84,18 @@ extension Supervisor {
     private func spawn(_ name: String) -> ServiceEvent {
         let now = Date()
         guard let spec = state.services[name]?.record.spec else { return .spawnFailed(error: "not supervised", at: now) }
-        try? FileIO.makeDirectories(paths.logDir(name))
+        let console: Int32
+        do {
+            console = try paths.openLogDir(name, create: true).openFile(ConsoleLog.name, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
+        } catch {
+            return .spawnFailed(error: String(describing: error), at: now)
+        }
+        defer { close(console) }
         let request = SpawnRequest(
             argv: spec.command,
             environment: Spawner.environment(adding: spec.env),
             workingDirectory: spec.workingDirectory ?? paths.serviceDir(name),
-            outputPath: paths.consoleLog(name))
+            output: console)
         do {
             if let dir = request.workingDirectory, !FileIO.isDirectory(dir) {
                 throw PosixError("working directory", path: dir, code: ENOENT)

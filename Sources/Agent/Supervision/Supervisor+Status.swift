@@ -56,8 +56,8 @@ extension Supervisor {
         }
         if logLines > 0 && (record.state == .failed || record.state == .backoff) {
             let query = LogQuery(lines: logLines, maxBytes: 16384)
-            status.logTail = try? LogTail.read(path: serviceLogPath(name), query: query).lines
-            status.consoleTail = try? LogTail.read(path: paths.consoleLog(name), query: query).lines
+            status.logTail = try? LogTail.read(opening: serviceLogPath(name), in: paths, query: query).lines
+            status.consoleTail = try? LogTail.read(opening: paths.consoleLog(name), in: paths, query: query).lines
         }
         return status
     }
@@ -87,9 +87,9 @@ extension Supervisor {
     /// path was replaced by another build.
     func hello() async -> HelloResult {
         if java == nil {
-            let scratch = paths.scratch
+            let paths = paths
             let environment = Spawner.environment(adding: [:])
-            java = await Threads.run { JavaVersion.detect(scratchDir: scratch, environment: environment) }
+            java = await Threads.run { JavaVersion.detect(paths: paths, environment: environment) }
         }
         if binaryDigest == nil {
             binaryDigest = await Threads.run { try? Checksum.sha256(fileAt: "/proc/self/exe") }

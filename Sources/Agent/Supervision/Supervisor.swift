@@ -34,13 +34,18 @@ actor Supervisor {
     /// their stop sequence on).
     var waitsEnded = false
     var lastConsoleCheck = 0.0
+    /// The console log cap and how often it is enforced.
+    let consoleLimits: ConsoleLimits
+    /// Per service, why its console log could not be rotated, so the reason is logged once.
+    var consoleProblems: [String: String] = [:]
     var java: JavaVersion.Result?
     /// SHA-256 of this process's own executable, for hello.
     var binaryDigest: String?
 
-    init(paths: AgentPaths, log: AgentLog, state: PersistedState) {
+    init(paths: AgentPaths, log: AgentLog, state: PersistedState, consoleLimits: ConsoleLimits = ConsoleLimits()) {
         self.paths = paths
         self.log = log
+        self.consoleLimits = consoleLimits
         self.store = StateStore(path: paths.state)
         self.releases = ReleaseActivator(paths: paths)
         self.state = state
@@ -81,15 +86,31 @@ actor Supervisor {
             fireDue(name)
         }
         let monotonic = Monotonic.now
-        if monotonic - lastConsoleCheck >= 30 {
+        if monotonic - lastConsoleCheck >= consoleLimits.checkInterval {
             lastConsoleCheck = monotonic
-            for name in state.services.keys {
-                if (try? ConsoleLog.enforceCap(path: paths.consoleLog(name))) == true {
-                    log.info("console log rotated", ["service.name": name])
-                }
-            }
+            for name in state.services.keys.sorted() { capConsoleLog(name) }
         }
         persist()
+    }
+
+    /// Rotates the service's console log past the cap. A refusal (a planted link, a directory
+    /// others may write) is logged when it first appears or changes, not every check.
+    private func capConsoleLog(_ name: String) {
+        do {
+            let dir = try paths.openLogDir(name, create: false)
+            if try ConsoleLog.enforceCap(in: dir, cap: consoleLimits.cap) {
+                log.info("console log rotated", ["service.name": name])
+            }
+            consoleProblems[name] = nil
+        } catch let error as PosixError where error.code == ENOENT {
+            consoleProblems[name] = nil
+        } catch {
+            let problem = String(describing: error)
+            if consoleProblems[name] != problem {
+                consoleProblems[name] = problem
+                log.warning("console log not rotated", ["service.name": name, "error": problem])
+            }
+        }
     }
 
     /// Feeds the exit to the machine and wakes the callers waiting for the stop.
