@@ -109,7 +109,8 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
             }
             return .stop(ControlResult(services: request.services.compactMap { statuses[$0] }))
         case .logs(let request):
-            return .logs(LogsResult(service: request.service, path: "/logs/\(request.service).log",
+            let file = ["service": "\(request.service).log", "error": "error.log", "console": "console.log"][request.source.rawValue]!
+            return .logs(LogsResult(service: request.service, path: "/logs/\(request.service)/\(file)",
                                     lines: ["ERROR \(request.service) is not healthy"], truncated: false))
         case .hello, .lease:
             return .error(AgentFailure(.unknownMethod, "not scripted"))

@@ -97,6 +97,9 @@ struct RolloutTests {
         #expect(result.failures.map(\.instance) == ["job-manage@h1"])
         #expect(result.failures.first?.reason.contains("gave up") == true, "\(result.failures)")
         #expect(result.failures.first?.logLines == ["ERROR job-manage is not healthy"])
+        #expect(result.failures.first?.excerpts.map(\.path)
+                == ["/logs/job-manage/job-manage.log", "/logs/job-manage/error.log", "/logs/job-manage/console.log"],
+                "the report shows the ends of the main log, error.log and the console file")
         #expect(result.reverted == ["job-manage@h1"])
         #expect(fleet.hosts["h2"]?.pid("job-manage") == oldPidOnH2, "the second instance must never be stopped")
         #expect(fleet.recorder.all(prefix: "activate job-manage@h2").count == 1, "h2 only saw the first deploy")

@@ -56,7 +56,11 @@ struct HTTPProbe {
         return Int(parts[1])
     }
 
-    /// GETs the URL and returns nil when the status is the expected one, else why not.
+    /// Most of an answer the probe reads: a health body with every component listed is a few
+    /// KiB; more than this is not a health answer.
+    static let maxAnswerBytes = 64 * 1024
+
+    /// GETs the URL and returns nil when the answer is the expected one, else why not.
     static func check(_ spec: HTTPProbeSpec, timeout: Double) -> String? {
         do {
             let target = try parse(spec.url)
@@ -64,17 +68,40 @@ struct HTTPProbe {
             let connection = try TCPConnection.open(host: target.host, port: target.port, timeout: timeout)
             defer { connection.close() }
             try connection.send(request(target, user: spec.user, password: spec.password), until: deadline)
-            var head: [UInt8] = []
-            // The status line is all we need; stop reading once it is complete.
-            while !head.contains(UInt8(ascii: "\n")) && head.count < 4096 {
-                let chunk = try connection.receive(limit: 1024, until: deadline)
+            var answer: [UInt8] = []
+            // Without a body check the status line is all we need; with one, read to the end
+            // (the request asked the server to close) or to the bound.
+            while answer.count < maxAnswerBytes {
+                if spec.expectBodyStatus == nil && answer.contains(UInt8(ascii: "\n")) { break }
+                let chunk = try connection.receive(limit: 4096, until: deadline)
                 if chunk.isEmpty { break }
-                head += chunk
+                answer += chunk
             }
-            guard let code = statusCode(head) else { return "GET \(target.path): no HTTP status line in the answer" }
-            return code == spec.expectStatus ? nil : "GET \(target.path) answered \(code), expected \(spec.expectStatus)"
+            return verdict(answer, spec: spec, path: target.path)
         } catch {
             return String(describing: error)
         }
+    }
+
+    /// Judges a whole answer (status line, headers, body) against the spec: nil when healthy.
+    static func verdict(_ answer: [UInt8], spec: HTTPProbeSpec, path: String) -> String? {
+        guard let code = statusCode(answer) else { return "GET \(path): no HTTP status line in the answer" }
+        guard code == spec.expectStatus else { return "GET \(path) answered \(code), expected \(spec.expectStatus)" }
+        guard let wanted = spec.expectBodyStatus else { return nil }
+        let body = self.body(of: answer)
+        guard let reported = HealthBody.status(in: body) else {
+            return "GET \(path) answered \(code) without a \"status\" in its body, expected \"status\":\"\(wanted)\""
+        }
+        return reported == wanted ? nil : "GET \(path) answered \(code) but reports \"status\":\"\(reported)\", expected \"\(wanted)\""
+    }
+
+    /// The text after the blank line that ends the headers (empty when there is none).
+    static func body(of answer: [UInt8]) -> String {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        guard answer.count >= separator.count else { return "" }
+        for start in 0...(answer.count - separator.count) where Array(answer[start..<start + separator.count]) == separator {
+            return String(decoding: answer[(start + separator.count)...], as: UTF8.self)
+        }
+        return ""
     }
 }

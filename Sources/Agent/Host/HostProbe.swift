@@ -6,7 +6,7 @@ import Glibc
 /// Gathers the host facts reported by `hello`.
 enum HostProbe {
     /// Facts that are cheap to read each time; the java version comes from ``JavaVersion``.
-    static func facts(bkHome: String, java: JavaVersion.Result) -> HostFacts {
+    static func facts(bkHome: String, java: JavaVersion.Result, found: JavaLocator.Found? = nil) -> HostFacts {
         var names = utsname()
         uname(&names)
         func text<T>(_ field: T) -> String {
@@ -17,7 +17,7 @@ enum HostProbe {
         let memory = meminfo()
         var disk = statvfs()
         let haveDisk = statvfs(bkHome, &disk) == 0
-        return HostFacts(
+        var facts = HostFacts(
             hostname: text(names.nodename),
             kernel: text(names.release),
             cpus: sysconf(Int32(_SC_NPROCESSORS_ONLN)),
@@ -28,6 +28,9 @@ enum HostProbe {
             javaVersion: java.version,
             javaError: java.error,
             bootId: BootID.current)
+        facts.javaPath = found?.program
+        facts.javaSource = found?.source.rawValue
+        return facts
     }
 
     /// /proc/meminfo values in bytes, by key.
@@ -52,7 +55,7 @@ enum JavaVersion {
 
     /// Runs `java -version` with output to a new file in the agent's checked scratch directory
     /// and extracts the quoted version.
-    static func detect(paths: AgentPaths, environment: [String: String]) -> Result {
+    static func detect(paths: AgentPaths, environment: [String: String], program: String = "java") -> Result {
         let name = "java-version.out"
         let scratch: DirectoryHandle
         let output: Int32
@@ -67,16 +70,17 @@ enum JavaVersion {
             close(output)
             try? scratch.remove(name)
         }
-        let request = SpawnRequest(argv: ["java", "-version"], environment: environment, output: output)
+        let request = SpawnRequest(argv: [program, "-version"], environment: environment, output: output)
         do {
             guard let outcome = try Spawner.runToCompletion(request, timeout: 20) else {
-                return Result(error: "java -version did not finish within 20 s")
+                return Result(error: "\(program) -version did not finish within 20 s")
             }
             let text = (try? FileIO.readAll(output)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             if let version = parse(text) { return Result(version: version) }
-            return Result(error: "java -version ended with \(outcome) and printed no version: \(text.prefix(200))")
+            return Result(error: "\(program) -version ended with \(outcome) and printed no version: \(text.prefix(200))")
         } catch {
-            return Result(error: "java not found on the agent's PATH (\(error)); install a JRE 17")
+            if program != "java" { return Result(error: "cannot run \(program): \(error)") }
+            return Result(error: "java not found on the agent's PATH (\(error)); install a JRE")
         }
     }
 

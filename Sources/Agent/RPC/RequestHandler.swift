@@ -65,7 +65,7 @@ struct RequestHandler: Sendable {
         switch request.body {
         case .hello(let params):
             if let client = params.client { log.info("hello", ["client": client]) }
-            return .hello(await supervisor.hello())
+            return .hello(await supervisor.hello(javaHome: params.javaHome))
         case .status(let params): return .status(try await supervisor.status(params))
         case .apply(let params): return .apply(try await supervisor.apply(params))
         case .start(let params): return .start(try await supervisor.start(params))
@@ -103,9 +103,12 @@ struct RequestHandler: Sendable {
             }
         }
         let paths = supervisor.paths
-        let path = request.source == .console
-            ? paths.consoleLog(request.service)
-            : await supervisor.serviceLogPath(request.service)
+        let path: String
+        switch request.source {
+        case .console: path = paths.consoleLog(request.service)
+        case .error: path = await supervisor.errorLogPath(request.service)
+        case .service: path = await supervisor.serviceLogPath(request.service)
+        }
         let outcome: Result<(lines: [String], truncated: Bool), AgentFailure> = await Threads.run {
             var query = LogQuery(lines: request.lines, grep: request.grep.flatMap { try? Regex($0) },
                                  since: request.since, maxBytes: request.maxBytes)

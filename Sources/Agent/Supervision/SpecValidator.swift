@@ -12,6 +12,7 @@ enum SpecValidator {
         guard let program = spec.command.first, !program.isEmpty else { throw fail("command must name a program") }
         if let dir = spec.workingDirectory, !dir.hasPrefix("/") { throw fail("workingDirectory must be absolute, got \(dir)") }
         if let file = spec.logFile, !file.hasPrefix("/") { throw fail("logFile must be absolute, got \(file)") }
+        if let file = spec.errorLogFile, !file.hasPrefix("/") { throw fail("errorLogFile must be absolute, got \(file)") }
         if let release = spec.release, !SafeName.isValid(release) { throw fail("invalid release id \(release)") }
         if let version = spec.version,
            version.count > 100 || version.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {

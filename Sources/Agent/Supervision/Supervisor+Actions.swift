@@ -92,7 +92,7 @@ extension Supervisor {
         }
         defer { close(console) }
         let request = SpawnRequest(
-            argv: spec.command,
+            argv: JavaLocator.resolve(spec.command, bkHome: paths.home, javaHome: spec.javaHome),
             environment: Spawner.environment(adding: spec.env),
             workingDirectory: spec.workingDirectory ?? paths.serviceDir(name),
             output: console)

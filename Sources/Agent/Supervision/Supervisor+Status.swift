@@ -82,14 +82,27 @@ extension Supervisor {
         state.services[name]?.record.spec.logFile ?? paths.defaultServiceLog(name)
     }
 
+    /// The service's error log: the spec's `errorLogFile`, else `error.log` beside its own log.
+    func errorLogPath(_ name: String) -> String {
+        if let file = state.services[name]?.record.spec.errorLogFile { return file }
+        let main = serviceLogPath(name)
+        let folder = main.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return "\(folder)/error.log"
+    }
+
     /// Host facts and the agent's own digest; runs `java -version` and hashes the executable
     /// the first time only. `/proc/self/exe` is the file this process runs even after the
     /// path was replaced by another build.
-    func hello() async -> HelloResult {
-        if java == nil {
+    func hello(javaHome: String? = nil) async -> HelloResult {
+        // The search is a few stat calls, done every time so a JDK unpacked under BK_HOME
+        // since is seen; the version is asked once per program.
+        let found = JavaLocator.locate(bkHome: paths.home, javaHome: javaHome)
+        if java[found.program] == nil {
             let paths = paths
             let environment = Spawner.environment(adding: [:])
-            java = await Threads.run { JavaVersion.detect(paths: paths, environment: environment) }
+            java[found.program] = await Threads.run {
+                JavaVersion.detect(paths: paths, environment: environment, program: found.program)
+            }
         }
         if binaryDigest == nil {
             binaryDigest = await Threads.run { try? Checksum.sha256(fileAt: "/proc/self/exe") }
@@ -97,7 +110,8 @@ extension Supervisor {
         var agent = agentInfo
         agent.binarySHA256 = binaryDigest
         agent.revisionKey = revisionKey()
-        return HelloResult(agent: agent, host: HostProbe.facts(bkHome: paths.home, java: java ?? JavaVersion.Result()))
+        return HelloResult(agent: agent, host: HostProbe.facts(bkHome: paths.home, java: java[found.program] ?? JavaVersion.Result(),
+                                                               found: found))
     }
 
     /// The host's revision key, made on first use from the system's random source and persisted

@@ -38,7 +38,8 @@ actor Supervisor {
     let consoleLimits: ConsoleLimits
     /// Per service, why its console log could not be rotated, so the reason is logged once.
     var consoleProblems: [String: String] = [:]
-    var java: JavaVersion.Result?
+    /// `java -version` of each java program asked about, by path.
+    var java: [String: JavaVersion.Result] = [:]
     /// SHA-256 of this process's own executable, for hello.
     var binaryDigest: String?
 

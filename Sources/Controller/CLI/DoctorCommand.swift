@@ -41,7 +41,8 @@ struct DoctorCommand: AsyncParsableCommand {
             let hello = connected.hello
             checks.append(("agent", hello.agent.version == JobFleetVersion.current ? .ok : .warn,
                            "jobfleet-agent \(hello.agent.version), pid \(hello.agent.pid)"))
-            checks.append(javaCheck(hello.host))
+            checks += javaChecks(hello.host, instances: session.desired.instances(on: host.name),
+                                 runtime: session.desired.catalog.javaRuntime(for: session.desired.version))
             checks.append(diskCheck(hello.host, need: session.desired.instances(on: host.name).reduce(0) { $0 + $1.artifact.size }))
             checks.append(("memory", .ok, "\(Format.bytes(hello.host.memoryAvailableBytes)) available of \(Format.bytes(hello.host.memoryBytes)), \(hello.host.cpus) CPU(s)"))
             let running = (try? statuses[host.name]?.get().services.filter { $0.state == .running }.map(\.name)) ?? []
@@ -61,12 +62,27 @@ struct DoctorCommand: AsyncParsableCommand {
         }
     }
 
-    private func javaCheck(_ facts: HostFacts) -> (String, Verdict, String) {
-        guard let version = facts.javaVersion else {
-            return ("java", .fail, "no java on the agent's PATH (\(facts.javaError ?? "not found")): install a JDK 17 or later")
+    /// One row per service placed here: which java it will run (the agent's search:
+    /// `$BK_HOME/service/java`, `$BK_HOME/common/java`, `java_home`, PATH), and whether the
+    /// release's line accepts it. Without a stated line any java that answers passes.
+    private func javaChecks(_ facts: HostFacts, instances: [DesiredInstance], runtime: JavaRuntime?) -> [(String, Verdict, String)] {
+        let found = JavaCheck.describe(facts)
+        guard facts.javaVersion != nil else {
+            return [("java", .fail, "no java found (\(facts.javaError ?? "not found")): install one as $BK_HOME/service/java, "
+                     + "set the host's java_home or put java on the agent's PATH")]
         }
-        let major = Int(version.split(separator: ".").first ?? "") ?? 0
-        return ("java", major >= 17 ? .ok : .fail, major >= 17 ? version : "\(version): bk-job needs Java 17 or later")
+        guard !instances.isEmpty else { return [("java", .ok, found)] }
+        return instances.map { instance in
+            let name = "java \(instance.service)"
+            guard instance.spec.command.first == "java" else {
+                return (name, .ok, "\(instance.spec.command.first ?? "?") (the catalog's own program; not checked)")
+            }
+            guard let runtime else { return (name, .ok, found) }
+            if runtime.problem(found: facts.javaVersion) != nil {
+                return (name, .fail, "\(found); the release needs \(runtime.needs)")
+            }
+            return (name, .ok, "\(found); the release needs \(runtime.needs)")
+        }
     }
 
     private func diskCheck(_ facts: HostFacts, need: UInt64) -> (String, Verdict, String) {

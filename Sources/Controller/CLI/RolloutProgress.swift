@@ -101,7 +101,12 @@ enum RolloutReport {
         for failure in result.failures {
             out.append("")
             out.append("\(failure.instance): \(failure.reason)")
-            if !failure.logLines.isEmpty {
+            if !failure.excerpts.isEmpty {
+                for excerpt in failure.excerpts {
+                    out.append("  last lines of \(excerpt.path):")
+                    out += excerpt.lines.map { "    \($0)" }
+                }
+            } else if !failure.logLines.isEmpty {
                 out.append("  last lines of \(failure.logPath ?? "its log"):")
                 out += failure.logLines.map { "    \($0)" }
             }

@@ -4,12 +4,13 @@ import Yams
 
 extension ServiceCatalog {
     static let topLevelKeys = ["catalog_version", "project", "release", "description", "runbook", "defaults", "services",
-                               "applies_to", "deploy_file", "removed"]
+                               "applies_to", "deploy_file", "removed", "java_runtime"]
     static let serviceKeys = ["description", "jar", "script", "port", "config", "java", "java_opts", "env",
-                              "depends_on", "health", "start_timeout", "stop_timeout", "restart", "extra_ports", "optional"]
+                              "depends_on", "health", "start_timeout", "stop_timeout", "restart", "extra_ports", "optional",
+                              "log_file", "error_log"]
     static let healthKeys = ["http", "tcp", "command", "start_grace", "interval", "timeout",
                              "healthy_threshold", "unhealthy_threshold"]
-    static let httpKeys = ["path", "port", "user", "password", "expect_status"]
+    static let httpKeys = ["path", "port", "user", "password", "expect_status", "expect_body_status"]
     static let supportedVersions = 1...1
 
     /// Loads and validates the catalog at `path`, reporting every problem at once.
@@ -61,6 +62,7 @@ extension ServiceCatalog {
         }
         var catalog = ServiceCatalog(path: path, version: version, project: project, runbook: runbook, services: services)
         parseLine(top, into: &catalog, reader: reader)
+        parseJavaRuntimes(top, into: &catalog, reader: reader)
         return catalog
     }
 
@@ -136,7 +138,7 @@ extension ServiceCatalog {
             backoffInitial = reader.duration(restart, "backoff_initial") ?? backoffInitial
             backoffMax = reader.duration(restart, "backoff_max") ?? backoffMax
         }
-        return ServiceDefinition(
+        var definition = ServiceDefinition(
             name: entry.key, jar: jar, script: script, port: port, configs: configs,
             java: reader.string(map, "java") ?? base.java, javaOptions: options, javaOptionLines: optionLines,
             environment: environment,
@@ -145,6 +147,9 @@ extension ServiceCatalog {
             stopTimeout: reader.duration(map, "stop_timeout") ?? base.stopTimeout,
             restartBackoffInitial: backoffInitial, restartBackoffMax: backoffMax,
             line: entry.keyNode.mark?.line)
+        definition.logFile = relativePath(map, "log_file", required: false, reader: reader)
+        definition.errorLog = relativePath(map, "error_log", required: false, reader: reader)
+        return definition
     }
 
     /// Health settings: the service's own entry, field by field over the defaults.
@@ -163,7 +168,8 @@ extension ServiceCatalog {
                 if !path.hasPrefix("/") { reader.report(map["path"], map.path("path"), "must start with /") }
                 check = .http(path: path, port: reader.string(map, "port"), user: reader.string(map, "user"),
                               password: reader.string(map, "password"),
-                              expectStatus: reader.integer(map, "expect_status", in: 100...599) ?? 200)
+                              expectStatus: reader.integer(map, "expect_status", in: 100...599) ?? 200,
+                              expectBodyStatus: bodyStatus(map, reader: reader))
             } else if let tcp = source["tcp"] {
                 var port: String?
                 if case .mapping = tcp, let map = reader.mapping(tcp, at: source.path("tcp")) {
@@ -185,6 +191,17 @@ extension ServiceCatalog {
             timeout: pick { reader.duration($0, "timeout") } ?? .seconds(2),
             healthyThreshold: pick { reader.integer($0, "healthy_threshold", in: 1...100) } ?? 1,
             unhealthyThreshold: pick { reader.integer($0, "unhealthy_threshold", in: 1...100) } ?? 3)
+    }
+
+    /// `expect_body_status`: a word such as `UP` (Spring Boot's statuses are upper-case words).
+    private static func bodyStatus(_ map: YAMLReader.Mapping, reader: YAMLReader) -> String? {
+        guard let value = reader.string(map, "expect_body_status") else { return nil }
+        guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            reader.report(map["expect_body_status"], map.path("expect_body_status"),
+                          "must be a status word such as UP, got '\(value)'")
+            return nil
+        }
+        return value
     }
 
     static func relativePath(_ map: YAMLReader.Mapping, _ key: String, required: Bool,

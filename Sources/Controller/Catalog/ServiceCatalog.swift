@@ -19,6 +19,8 @@ public struct ServiceCatalog: Sendable {
     public var deployFile: String? = nil
     /// Services earlier releases had and this line does not, with why (`removed`).
     public var removed: [String: String] = [:]
+    /// The Java each version of the line runs on (`java_runtime`); empty when not stated.
+    public var javaRuntimes: [JavaRuntime] = []
 
     /// The service called `name`.
     public func service(_ name: String) -> ServiceDefinition? { services.first { $0.name == name } }
@@ -52,6 +54,15 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var restartBackoffMax: Duration
     /// Line of the service's entry in the catalog, for messages.
     public var line: Int?
+    /// The service's own log, relative to the log folder `-Djob.log.dir` names
+    /// (`$BK_HOME/logs/<project>`): `job-manage/manage.log` in bk-job's logback configuration.
+    /// nil: `<name>/<name>.log`.
+    public var logFile: String? = nil
+    /// Its error log, relative like `logFile`; nil: `error.log` beside `logFile`.
+    public var errorLog: String? = nil
+
+    /// `logFile` with its default.
+    public var logFileOrDefault: String { logFile ?? "\(name)/\(name).log" }
 
     /// A configuration file rendered from a template in the release.
     public struct ConfigFile: Sendable, Equatable {
@@ -76,8 +87,10 @@ public struct ServiceDefinition: Sendable, Equatable {
 /// How to tell whether a service instance is healthy.
 public struct HealthSpec: Sendable, Equatable {
     public enum Check: Sendable, Equatable {
-        /// GET `path` on the service's port (or `port`), with basic auth when `user` is set.
-        case http(path: String, port: String?, user: String?, password: String?, expectStatus: Int)
+        /// GET `path` on the service's port (or `port`), with basic auth when `user` is set;
+        /// with `expectBodyStatus`, the JSON body's `status` must say it too.
+        case http(path: String, port: String?, user: String?, password: String?, expectStatus: Int,
+                  expectBodyStatus: String? = nil)
         /// A TCP connect to the service's port (or `port`).
         case tcp(port: String?)
         /// A command whose exit status 0 means healthy.

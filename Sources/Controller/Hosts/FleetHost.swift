@@ -34,11 +34,15 @@ public protocol FleetHost: AnyObject, Sendable {
 
     /// The key the host's agent gave for revision fingerprints, when it gave one.
     var revisionKey: [UInt8]? { get }
+    /// The host's facts from the agent's `hello`, when the host keeps them.
+    var facts: HostFacts? { get }
 }
 
 extension FleetHost {
     /// Hosts that do not report a key get unkeyed revisions.
     public var revisionKey: [UInt8]? { nil }
+    /// Hosts that keep no hello facts are not judged on them.
+    public var facts: HostFacts? { nil }
 }
 
 /// What `FleetHost.inventory` found.
@@ -93,7 +97,7 @@ extension FleetHost {
     }
 
     public func hello(client: String) async throws -> HelloResult {
-        guard case .hello(let result) = try await call(.hello(HelloRequest(client: client))) else {
+        guard case .hello(let result) = try await call(.hello(HelloRequest(client: client, javaHome: host.javaHome))) else {
             throw UnexpectedAgentReply(host: host.name, expected: .hello)
         }
         return result

@@ -23,6 +23,7 @@ public final class SSHFleetHost: FleetHost {
 
     /// The revision key the agent gave in its hello.
     public var revisionKey: [UInt8]? { DesiredFleet.revisionKey(hex: hello.agent.revisionKey) }
+    public var facts: HostFacts? { hello.host }
 
     /// Sets the fencing token sent with changing requests (after the lease is acquired).
     public func useFence(_ token: UInt64?) async { await agent.setFence(token) }

@@ -4,10 +4,10 @@ import Yams
 
 extension FleetManifest {
     /// Top-level fields a manifest may have.
-    static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services"]
+    static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services", "java_home"]
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
                           "connect_timeout", "command_timeout", "agent_timeout", "forks"]
-    static let hostKeys = ["name", "address", "port", "bk_home", "user"]
+    static let hostKeys = ["name", "address", "port", "bk_home", "user", "java_home"]
     static let releaseKeys = ["dir", "env", "secret_keys", "undefined", "mode", "java_opts"]
 
     /// Loads and validates the manifest at `path`. Every problem is reported at once, each with
@@ -39,7 +39,11 @@ extension FleetManifest {
         }
 
         let ssh = parseSSH(top["ssh"], reader: reader, baseDir: baseDir)
-        let hosts = parseHosts(top, reader: reader, defaultBkHome: bkHome, defaultUser: ssh.user)
+        var hosts = parseHosts(top, reader: reader, defaultBkHome: bkHome, defaultUser: ssh.user)
+        let javaHome = reader.string(top, "java_home").map {
+            checkedRemotePath($0, node: top["java_home"], field: "java_home", reader: reader)
+        }
+        for index in hosts.indices where hosts[index].javaHome == nil { hosts[index].javaHome = javaHome }
 
         var release: Release?
         if let node = top["release"], let map = reader.mapping(node, at: "release") {
@@ -175,8 +179,11 @@ extension FleetManifest {
                     reader.report(map["user"], "\(field).user", "is not a valid login name: '\(value)'")
                 }
             }
-            hosts.append(Host(name: name, address: address, port: port, bkHome: bkHome, user: user,
-                              line: item.mark?.line))
+            var host = Host(name: name, address: address, port: port, bkHome: bkHome, user: user, line: item.mark?.line)
+            host.javaHome = reader.string(map, "java_home").map {
+                checkedRemotePath($0, node: map["java_home"], field: "\(field).java_home", reader: reader)
+            }
+            hosts.append(host)
         }
         return hosts
     }

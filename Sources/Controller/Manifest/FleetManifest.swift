@@ -32,6 +32,9 @@ public struct FleetManifest: Sendable {
         public var user: String
         /// Line of the host's entry in the manifest, for messages.
         public var line: Int?
+        /// A JDK folder on the host (`java_home`, the host's or the fleet's): where the agent
+        /// looks for java after `$BK_HOME/service/java` and `$BK_HOME/common/java`.
+        public var javaHome: String? = nil
 
         public init(name: String, address: String, port: Int = 22, bkHome: String, user: String, line: Int? = nil) {
             self.name = name

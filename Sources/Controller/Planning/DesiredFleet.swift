@@ -198,7 +198,9 @@ public struct DesiredFleet: Sendable {
             stopTimeoutSeconds: definition.stopTimeout.seconds,
             restart: RestartPolicy(initialBackoffSeconds: definition.restartBackoffInitial.seconds,
                                    maxBackoffSeconds: definition.restartBackoffMax.seconds),
-            logFile: "\(host.bkHome)/logs/\(catalog.project)/\(definition.name)/\(definition.name).log")
+            logFile: "\(host.bkHome)/logs/\(catalog.project)/\(definition.logFileOrDefault)")
+        spec.javaHome = host.javaHome
+        spec.errorLogFile = definition.errorLog.map { "\(host.bkHome)/logs/\(catalog.project)/\($0)" }
         spec.revision = revision(of: spec, files: files, key: nil)
         return DesiredInstance(host: host, service: definition.name, artifact: artifact, files: files, spec: spec,
                                releaseDir: releaseDir, releaseJar: "\(releaseDir)/\(jarName)",
@@ -209,12 +211,12 @@ public struct DesiredFleet: Sendable {
                             render: (String, String) -> String) -> HealthCheckSpec {
         let probe: HealthProbe
         switch health.check {
-        case let .http(path, portText, user, password, expectStatus):
+        case let .http(path, portText, user, password, expectStatus, expectBodyStatus):
             let probePort = portText.map { render($0, "health.http.port") } ?? String(port)
             probe = .http(HTTPProbeSpec(url: "http://\(host.address):\(probePort)\(path)",
                                         user: user.map { render($0, "health.http.user") },
                                         password: password.map { render($0, "health.http.password") },
-                                        expectStatus: expectStatus))
+                                        expectStatus: expectStatus, expectBodyStatus: expectBodyStatus))
         case .tcp(let portText):
             probe = .tcp(host: host.address, port: portText.flatMap { Int(render($0, "health.tcp.port")) } ?? port)
         case .command(let argv):

@@ -15,6 +15,8 @@ public struct ObservedHost: Sendable {
     public var diskFree: [String: DiskFree]
     /// Managed paths that are symbolic links on the host (see `HostPlan.symlinks`).
     public var symlinks: Set<String> = []
+    /// The host's facts from its agent's `hello` (which java services will run), when known.
+    public var facts: HostFacts? = nil
 
     public init(host: FleetManifest.Host, services: [String: ServiceStatus] = [:], releases: Set<String> = [],
                 files: [String: String] = [:], fileContents: [String: [UInt8]] = [:], diskFree: [String: DiskFree] = [:]) {

@@ -21,6 +21,9 @@ public enum Planner {
                                 servedReasons: served.reasons)
             hostPlan.files += served.changes[host.name] ?? []
             hostPlan.symlinks = Set(hostPlan.files.map(\.file.remotePath)).intersection(seen.symlinks).sorted()
+            hostPlan.javaProblems = JavaCheck.problems(instances: instances, facts: seen.facts,
+                                                       runtime: desired.catalog.javaRuntime(for: desired.version),
+                                                       version: desired.version)
             hosts.append(hostPlan)
         }
         let services = orderedServices(desired: desired, only: only)

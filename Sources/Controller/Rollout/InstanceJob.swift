@@ -156,10 +156,10 @@ extension RolloutMachine {
         pending.append(.fetchLogs(key, lines: options.logLines))
     }
 
-    mutating func logged(_ key: InstanceKey, _ lines: [String]) {
+    mutating func logged(_ key: InstanceKey, _ lines: [String], excerpts: [LogExcerpt] = []) {
         guard let job = jobs[key], case .fetchingLogs(let reason) = job.phase else { return }
         let failure = InstanceFailure(host: key.host, service: key.service, reason: reason,
-                                      logPath: job.target.spec.logFile, logLines: lines)
+                                      logPath: job.target.spec.logFile, logLines: lines, excerpts: excerpts)
         emit(.failed(failure))
         runs[key.service]?.outcome.failures.append(failure)
         ended(key, failed: true)

@@ -65,7 +65,7 @@ public enum RolloutInput: Sendable, Equatable {
     case statuses(host: String, [ServiceStatus]?)
     case stepDone(InstanceKey, StepResult)
     case stepFailed(InstanceKey, reason: String)
-    case logs(InstanceKey, [String])
+    case logs(InstanceKey, [String], excerpts: [LogExcerpt] = [])
     case stoppedRemoved(host: String, error: String?)
     case published(host: String, service: String, error: String?)
 }

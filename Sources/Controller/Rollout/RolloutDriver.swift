@@ -94,8 +94,10 @@ public struct RolloutDriver<C: Clock>: Sendable where C.Duration == Duration {
         case let .control(key, method):
             return await step(key) { .controlled(try await $0.control(method, [key.service]).services.first { $0.name == key.service }) }
         case let .fetchLogs(key, lines):
-            let logs = try? await hosts[key.host]?.logs(LogsRequest(service: key.service, lines: lines))
-            return .logs(key, logs?.lines ?? [])
+            guard let host = hosts[key.host] else { return .logs(key, []) }
+            let excerpts = await FailureExcerpt.fetch(key.service, from: host, lines: lines)
+            return .logs(key, excerpts.first { $0.source == .service }?.lines ?? [],
+                         excerpts: excerpts.filter { !$0.lines.isEmpty }.map { LogExcerpt(path: $0.path, lines: $0.lines) })
         case let .stopRemoved(name, services, keep):
             guard let host = hosts[name] else { return .stoppedRemoved(host: name, error: "host is not connected") }
             do {

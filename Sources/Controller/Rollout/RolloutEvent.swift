@@ -41,9 +41,23 @@ public struct InstanceFailure: Sendable, Equatable, CustomStringConvertible {
     /// Where the lines come from (the service's log on the host).
     public var logPath: String?
     public var logLines: [String]
+    /// The ends of each of the instance's logs that had lines (main log, `error.log`, console),
+    /// when they were fetched; `logLines` are the main log's.
+    public var excerpts: [LogExcerpt] = []
 
     public var instance: String { "\(service)@\(host)" }
     public var description: String { "\(instance): \(reason)" }
+}
+
+/// The last lines of one log file of an instance, as its agent sent them.
+public struct LogExcerpt: Sendable, Equatable {
+    /// The file on the host.
+    public var path: String
+    public var lines: [String]
+    public init(path: String, lines: [String]) {
+        self.path = path
+        self.lines = lines
+    }
 }
 
 /// What a rollout did.

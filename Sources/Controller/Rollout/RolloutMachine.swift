@@ -74,7 +74,7 @@ public struct RolloutMachine: Sendable {
         case let .statuses(host, services): answered(host, services)
         case let .stepDone(key, step): advance(key, after: step)
         case let .stepFailed(key, reason): failed(key, reason)
-        case let .logs(key, lines): logged(key, lines)
+        case let .logs(key, lines, excerpts): logged(key, lines, excerpts: excerpts)
         case let .stoppedRemoved(host, error): stoppedRemoved(host, error: error)
         case let .published(host, service, error): published(host, service, error: error)
         }

@@ -29,7 +29,7 @@ public struct HealthCheckSpec: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, host, port, url, user, password, expectStatus, command
+        case type, host, port, url, user, password, expectStatus, expectBodyStatus, command
         case startGraceSeconds, intervalSeconds, timeoutSeconds, healthyThreshold, unhealthyThreshold
     }
 
@@ -43,7 +43,8 @@ public struct HealthCheckSpec: Codable, Sendable, Equatable {
                 url: try c.decode(String.self, forKey: .url),
                 user: try c.decodeIfPresent(String.self, forKey: .user),
                 password: try c.decodeIfPresent(String.self, forKey: .password),
-                expectStatus: try c.decodeIfPresent(Int.self, forKey: .expectStatus) ?? 200))
+                expectStatus: try c.decodeIfPresent(Int.self, forKey: .expectStatus) ?? 200,
+                expectBodyStatus: try c.decodeIfPresent(String.self, forKey: .expectBodyStatus)))
         case "command":
             probe = .command(try c.decode([String].self, forKey: .command))
         case let other:
@@ -71,6 +72,7 @@ public struct HealthCheckSpec: Codable, Sendable, Equatable {
             try c.encodeIfPresent(http.user, forKey: .user)
             try c.encodeIfPresent(http.password, forKey: .password)
             try c.encode(http.expectStatus, forKey: .expectStatus)
+            try c.encodeIfPresent(http.expectBodyStatus, forKey: .expectBodyStatus)
         case .command(let argv):
             try c.encode("command", forKey: .type)
             try c.encode(argv, forKey: .command)
@@ -103,11 +105,18 @@ public struct HTTPProbeSpec: Sendable, Equatable {
     public var password: String?
     /// The status that means healthy.
     public var expectStatus: Int
+    /// When set, the answer's JSON body must also report this `status` (Spring Boot's
+    /// `{"status":"UP"}`): an endpoint can answer 200 while saying `DOWN` or `OUT_OF_SERVICE`
+    /// when its status mapping was changed. Absent on the wire when nil, so older specs (and
+    /// their revisions) stay as they were.
+    public var expectBodyStatus: String?
     /// Builds an HTTP probe.
-    public init(url: String, user: String? = nil, password: String? = nil, expectStatus: Int = 200) {
+    public init(url: String, user: String? = nil, password: String? = nil, expectStatus: Int = 200,
+                expectBodyStatus: String? = nil) {
         self.url = url
         self.user = user
         self.password = password
         self.expectStatus = expectStatus
+        self.expectBodyStatus = expectBodyStatus
     }
 }

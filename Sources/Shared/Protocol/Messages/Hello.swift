@@ -8,8 +8,14 @@ import Foundation
 public struct HelloRequest: Codable, Sendable, Equatable {
     /// Free-form client name and version, e.g. `jobfleet 0.1.0`.
     public var client: String?
+    /// The manifest's `java_home` for this host: where the agent looks for java after
+    /// `$BK_HOME/service/java` and `$BK_HOME/common/java` (see `HostFacts.javaPath`).
+    public var javaHome: String?
     /// A hello from `client`.
-    public init(client: String? = nil) { self.client = client }
+    public init(client: String? = nil, javaHome: String? = nil) {
+        self.client = client
+        self.javaHome = javaHome
+    }
 }
 
 /// `hello` result: the agent and the host it runs on.
@@ -79,6 +85,14 @@ public struct HostFacts: Codable, Sendable, Equatable {
     public var javaError: String?
     /// Kernel boot id: changes on every reboot.
     public var bootId: String?
+    /// The java program a service whose command starts with `java` runs here: the first of
+    /// `$BK_HOME/service/java/bin/java`, `$BK_HOME/common/java/bin/java`, the hello's
+    /// `javaHome/bin/java` that is executable, else `java` from the agent's PATH. `javaVersion`
+    /// is that program's. Absent from agents older than the search.
+    public var javaPath: String?
+    /// Where `javaPath` was found: `$BK_HOME/service/java`, `$BK_HOME/common/java`,
+    /// `java_home` or `PATH`.
+    public var javaSource: String?
     /// Builds host facts.
     public init(hostname: String, kernel: String, cpus: Int, memoryBytes: UInt64, memoryAvailableBytes: UInt64,
                 diskFreeBytes: UInt64, diskTotalBytes: UInt64, javaVersion: String?, javaError: String?,

@@ -10,6 +10,9 @@ public struct LogsRequest: Codable, Sendable, Equatable {
     public enum Source: String, Codable, Sendable {
         /// The service's own log (`$BK_HOME/logs/job/<name>/<name>.log` unless the spec says).
         case service
+        /// Its `error.log`: error lines only, with their stack traces (the spec's
+        /// `errorLogFile`, else `error.log` beside the service's own log).
+        case error
         /// Its stdout and stderr as captured by the agent.
         case console
     }

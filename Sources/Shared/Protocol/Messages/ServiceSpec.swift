@@ -22,10 +22,18 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     public var restart: RestartPolicy
     /// The service's own log file; defaults to `$BK_HOME/logs/job/<name>/<name>.log`.
     public var logFile: String?
+    /// The file its logging writes errors to; defaults to `error.log` beside `logFile`, where
+    /// bk-job's logback configuration puts it.
+    public var errorLogFile: String?
     /// Opaque fingerprint of everything the controller rendered for this service (release,
     /// configuration files, command). Stored with the spec and reported back in status, so
     /// the controller can tell whether a running instance is current.
     public var revision: String?
+    /// The manifest's `java_home` for this host. When `command` starts with the bare word
+    /// `java`, the agent runs the first executable of `$BK_HOME/service/java/bin/java`,
+    /// `$BK_HOME/common/java/bin/java`, `javaHome/bin/java`, else `java` from its PATH (the
+    /// order of bk-job's ops script, then the operator's choice); any other program is run as given.
+    public var javaHome: String?
     /// The version of the bk-job release this spec runs (the release's `VERSION`), for status.
     /// Not part of what runs: `runDefinition` and the revision leave it out.
     public var version: String?
@@ -48,7 +56,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, desired, command, env, workingDirectory, release, health, stopTimeoutSeconds, restart, logFile
-        case revision, version
+        case errorLogFile, javaHome, revision, version
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,6 +71,8 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         stopTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .stopTimeoutSeconds) ?? 60
         restart = try c.decodeIfPresent(RestartPolicy.self, forKey: .restart) ?? RestartPolicy()
         logFile = try c.decodeIfPresent(String.self, forKey: .logFile)
+        errorLogFile = try c.decodeIfPresent(String.self, forKey: .errorLogFile)
+        javaHome = try c.decodeIfPresent(String.self, forKey: .javaHome)
         revision = try c.decodeIfPresent(String.self, forKey: .revision)
         version = try c.decodeIfPresent(String.self, forKey: .version)
     }

@@ -8,7 +8,7 @@ import java.time.LocalDateTime;
 
 /**
  * Writes log lines in Spring Boot's default console pattern to
- * {@code <job.log.dir>/<service>/<service>.log}; ERROR lines (with their continuation lines)
+ * {@code <job.log.dir>/<service>/<file>} ({@link #fileName}); ERROR lines (with their continuation lines)
  * also go to {@code error.log}, as bk-job's logback configuration does. Every line is
  * written straight through, so a process that halts right after logging loses nothing.
  */
@@ -18,14 +18,28 @@ final class SpringLog {
     private final String pid;
     final File dir;
 
-    SpringLog(File logRoot, String service) throws IOException {
+    SpringLog(File logRoot, String service, boolean bkJobLayout) throws IOException {
         dir = new File(logRoot, service);
         if (!dir.isDirectory() && !dir.mkdirs() && !dir.isDirectory()) {
             throw new IOException("cannot create log directory " + dir);
         }
-        main = new FileOutputStream(new File(dir, service + ".log"), true);
+        main = new FileOutputStream(new File(dir, fileName(service, bkJobLayout)), true);
         errors = new FileOutputStream(new File(dir, "error.log"), true);
         pid = Long.toString(ProcessHandle.current().pid());
+    }
+
+    /**
+     * The main log's name. In bk-job's layout each service's logback configuration names it
+     * after the service's short name ({@code job-manage} writes {@code manage.log},
+     * {@code job-file-worker} {@code worker.log}, {@code job-assemble} {@code job.log});
+     * the project's own layout uses the whole service name.
+     */
+    static String fileName(String service, boolean bkJobLayout) {
+        if (!bkJobLayout) return service + ".log";
+        if (service.equals("job-assemble")) return "job.log";
+        String name = service.startsWith("job-") ? service.substring(4) : service;
+        if (name.startsWith("file-")) name = name.substring(5);
+        return name + ".log";
     }
 
     void info(String logger, String message) {

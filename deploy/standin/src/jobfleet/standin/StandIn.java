@@ -61,7 +61,8 @@ public final class StandIn {
         if (root == null || root.trim().isEmpty()) root = DEFAULT_LOG_DIR;
         SpringLog log;
         try {
-            log = new SpringLog(new File(root), id.service);
+            // The same test as run() makes for bk-job's layout: deploy.yml passes BK_JOB_CONFIG_DIR.
+            log = new SpringLog(new File(root), id.service, System.getProperty(CONFIG_DIR_PROPERTY) != null);
         } catch (IOException e) {
             // Without a log there is nowhere else to say it.
             System.err.println(id.service + ": cannot write logs under " + root + ": " + e.getMessage());
