@@ -94,6 +94,41 @@ struct UpstreamReleaseDeployTests {
         #expect(FileManager.default.fileExists(atPath: "\(h1.bkHome)/etc/job/job-ticket/job-ticket.properties"))
         #expect(!FileManager.default.fileExists(atPath: "\(h3.bkHome)/etc/job/job-ticket/job-ticket.properties"))
         #expect(FileManager.default.fileExists(atPath: "\(h3.bkHome)/etc/job/application-ticket.yml"))
+
+        // Each service logs where bk-job's logback puts it, and `logs` reads that file.
+        for (host, service, file) in [(h1, "job-manage", "manage.log"), (h1, "job-gateway", "gateway.log"),
+                                      (h3, "job-file-gateway", "gateway.log"), (h3, "job-file-worker", "worker.log"),
+                                      (h3, "job-ticket", "ticket.log")] {
+            let log = ControllerFleet.text("\(host.bkHome)/logs/job/\(service)/\(file)")
+            #expect(log.contains("Started"), "\(service) on \(host.name) has no \(file)")
+            #expect(!FileManager.default.fileExists(atPath: "\(host.bkHome)/logs/job/\(service)/\(service).log"))
+        }
+        let logs = try fleet.cli.run(["logs", "-f", path, "job-manage", "--hosts", "h1", "-n", "5"])
+        #expect(logs.status == 0 && logs.stdout.contains("[h1]"), "\(logs.stdout)\(logs.stderr)")
+        let errors = try fleet.cli.run(["logs", "-f", path, "job-manage", "--hosts", "h1", "--error"])
+        #expect(errors.status == 0, "error.log is there, if empty: \(errors.stderr)")
+    }
+
+    @Test("a Java 8 under $BK_HOME/service/java is what the agent finds first: 3.12 is refused before any change")
+    func javaRefused() throws {
+        let h2 = try #require(fleet.sandbox.hosts.first { $0.name == "h2" })
+        let bin = "\(h2.bkHome)/service/java/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: "\(h2.bkHome)/service") }
+        try "#!/bin/sh\necho 'openjdk version \"1.8.0_392\"' >&2\n".write(toFile: "\(bin)/java", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(bin)/java")
+
+        let path = try manifest("3.12.3", placement: Self.line312)
+        let doctor = try fleet.cli.run(["doctor", "-f", path, "--hosts", "h2"])
+        #expect(doctor.status != 0)
+        #expect(doctor.stdout.contains("\(bin)/java from $BK_HOME/service/java: 1.8.0_392 (Java 8)"), "\(doctor.stdout)")
+        let before = try fleet.pids(path)
+        let refused = try fleet.cli.run(["deploy", "-f", path, "--yes"])
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("job-manage: java 1.8.0_392 is Java 8 at \(bin)/java"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("release 3.12.3 needs Java 17"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("nothing was uploaded or changed"))
+        #expect(try fleet.pids(path) == before, "nothing was restarted")
     }
 
     @Test("3.3.8 → 3.7.4: job-ticket stops, everything else converges on 3.7.4 with job-common served")
@@ -140,5 +175,8 @@ struct UpstreamReleaseDeployTests {
         let placement: [(String, [String])] = [("job-assemble", ["h1", "h2"]), ("job-gateway", ["h3"])]
         let path = try manifest("3.12.3", mode: "lite", placement: placement)
         _ = try deployHealthy(path, placement, version: "3.12.3")
+        let h1 = try #require(fleet.sandbox.hosts.first { $0.name == "h1" })
+        #expect(ControllerFleet.text("\(h1.bkHome)/logs/job/job-assemble/job.log").contains("Started"),
+                "job-assemble logs to job.log, as bk-job's logback names it")
     }
 }

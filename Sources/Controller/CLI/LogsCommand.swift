@@ -8,12 +8,7 @@ struct LogsCommand: AsyncParsableCommand {
         commandName: "logs",
         abstract: "Show the last lines of a service's log from each of its hosts ($BK_HOME/logs/job/<service>/).",
         discussion: "The file is the one the catalog names for the service (bk-job's own: job-manage/manage.log); "
-            + "--file error reads its error.log, --console what the process printed to stdout and stderr.")
-
-    /// Which of the service's log files to read.
-    enum LogFile: String, ExpressibleByArgument, CaseIterable {
-        case main, error
-    }
+            + "--error reads its error.log, --console what the process printed to stdout and stderr.")
 
     @OptionGroup var fleet: FleetOptions
     @Argument(help: "The service, e.g. job-execute.")
@@ -24,8 +19,8 @@ struct LogsCommand: AsyncParsableCommand {
     var grep: String?
     @Option(help: "Only lines from this long ago, e.g. 10m or 2h.")
     var since: String?
-    @Option(help: "Which log file: main (the service's own log) or error (its error.log).")
-    var file: LogFile = .main
+    @Flag(help: "Print the service's error.log (errors with their stack traces) instead of its own log.")
+    var error = false
     @Flag(help: "Print the process's console output instead of its log file.")
     var console = false
     @Flag(help: "Keep printing new lines (polls every second).")
@@ -33,7 +28,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     func validate() throws {
         if lines < 1 { throw ValidationError("-n must be at least 1") }
-        if console && file != .main { throw ValidationError("--console and --file error name different files: give one") }
+        if console && error { throw ValidationError("--console and --error name different files: give one") }
         if let since, DurationText.parse(since) == nil {
             throw ValidationError("--since must be a duration such as 10m or 2h, got '\(since)'")
         }
@@ -83,7 +78,7 @@ struct LogsCommand: AsyncParsableCommand {
     /// The agent's name for the file asked for.
     var source: LogsRequest.Source {
         if console { return .console }
-        return file == .error ? .error : .service
+        return error ? .error : .service
     }
 
     /// The lines of `current` that come after the overlap with `previous` (for --follow).

@@ -27,6 +27,9 @@ public struct StatusReport: Sendable {
         /// Placed by the manifest on this host.
         public var placed: Bool
         public var error: String?
+        /// Why the last health probe failed, while the instance is not healthy
+        /// (`GET /actuator/health answered 200 but reports "status":"DOWN", expected "UP"`).
+        public var healthError: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case host, service, state, health, pid, release, version
@@ -34,6 +37,7 @@ public struct StatusReport: Sendable {
             case startedAt = "started_at", healthySince = "healthy_since"
             case uptimeSeconds = "uptime_seconds", restarts
             case rssBytes = "rss_bytes", cpuPercent = "cpu_percent", lastExit = "last_exit", placed, error
+            case healthError = "health_error"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -55,6 +59,7 @@ public struct StatusReport: Sendable {
             try c.encode(lastExit, forKey: .lastExit)
             try c.encode(placed, forKey: .placed)
             try c.encodeIfPresent(error, forKey: .error)
+            try c.encodeIfPresent(healthError, forKey: .healthError)
         }
     }
 
@@ -99,13 +104,15 @@ public struct StatusReport: Sendable {
             return Row(host: host, service: service, state: "missing", health: "none", targetRelease: target,
                        restarts: 0, placed: placed)
         }
-        return Row(host: host, service: service, state: status.state.rawValue, health: status.health.state.rawValue,
+        var row = Row(host: host, service: service, state: status.state.rawValue, health: status.health.state.rawValue,
                    pid: status.pid, release: status.release ?? status.activeRelease, version: status.version,
                    targetRelease: target,
                    startedAt: status.startedAt, healthySince: status.healthySince ?? status.health.since.flatMap {
                        status.health.state == .healthy ? $0 : nil },
                    uptimeSeconds: status.uptimeSeconds, restarts: status.restarts, rssBytes: status.rssBytes,
                    cpuPercent: status.cpuPercent, lastExit: status.lastExit?.summary, placed: placed)
+        if status.health.state != .healthy { row.healthError = status.health.lastError }
+        return row
     }
 
     /// True when every placed instance runs healthy on its target release and nothing extra runs.
@@ -140,6 +147,8 @@ public struct StatusReport: Sendable {
         var out = Format.table(table) + "\n\n" + Format.table(counts)
         let problems = rows.compactMap { row in row.error.map { "\(row.host): \($0)" } }
         if !problems.isEmpty { out += "\n\n" + Set(problems).sorted().joined(separator: "\n") }
+        let unhealthy = rows.compactMap { row in row.healthError.map { "\(row.service)@\(row.host) \(row.health): \($0)" } }
+        if !unhealthy.isEmpty { out += "\n\n" + unhealthy.joined(separator: "\n") }
         return out
     }
 }

@@ -16,6 +16,9 @@ struct StatusReportTests {
         var services: [ServiceStatus] = []
         for (service, version) in [("job-config", "3.12.3"), ("job-manage", "3.12.2"), ("job-execute", nil)] {
             var status = ServiceStatus(name: service, desired: .running, state: .running, health: HealthStatus(state: .healthy))
+            if service == "job-execute" {
+                status.health = HealthStatus(state: .unhealthy, lastError: #"GET /actuator/health answered 200 but reports "status":"OUT_OF_SERVICE", expected "UP""#)
+            }
             status.release = desired.instances.first { $0.service == service }?.artifact.id
             status.version = version
             status.pid = 100
@@ -35,6 +38,16 @@ struct StatusReportTests {
         #expect(versions["job-manage@h1"] == "3.12.2")
         #expect(versions["job-execute@h1"] == "-")
         #expect(versions["job-manage@h2"] == "-")
+    }
+
+    @Test("an unhealthy instance says why its last probe failed, in text and JSON")
+    func healthError() throws {
+        let report = try report()
+        #expect(report.text().contains(#"job-execute@h1 unhealthy: GET /actuator/health answered 200 but reports "status":"OUT_OF_SERVICE", expected "UP""#))
+        let execute = try #require(report.rows.first { $0.service == "job-execute" && $0.host == "h1" })
+        #expect(String(decoding: try Console.jsonEncoder().encode(execute), as: UTF8.self).contains(#""health_error":"#))
+        let config = try #require(report.rows.first { $0.service == "job-config" && $0.host == "h1" })
+        #expect(config.healthError == nil)
     }
 
     @Test("JSON rows carry the version, null when unknown")
