@@ -41,6 +41,17 @@ import Testing
         #expect(unavailable == "GET /actuator/health answered 503, expected 200")
     }
 
+    @Test("an answer is whole at its Content-Length or its last chunk, not before")
+    func completeAnswers() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        #expect(HTTPProbe.isComplete(Array((head + "Content-Length: 15\r\n\r\n{\"status\":\"UP\"}").utf8)))
+        #expect(!HTTPProbe.isComplete(Array((head + "Content-Length: 15\r\n\r\n{\"stat").utf8)))
+        #expect(HTTPProbe.isComplete(Array((head + "Transfer-Encoding: chunked\r\n\r\nf\r\n{\"status\":\"UP\"}\r\n0\r\n\r\n").utf8)))
+        #expect(!HTTPProbe.isComplete(Array((head + "Transfer-Encoding: chunked\r\n\r\nf\r\n{\"status\":\"UP\"}\r\n").utf8)))
+        #expect(!HTTPProbe.isComplete(Array((head + "\r\n{\"status\":\"UP\"}").utf8)), "no length: read until the server closes")
+        #expect(!HTTPProbe.isComplete(Array(head.utf8)))
+    }
+
     @Test func bodyOptionTravelsOnTheWireOnlyWhenSet() throws {
         let plain = HealthCheckSpec(probe: .http(HTTPProbeSpec(url: "http://h:1/x")))
         let plainJSON = String(decoding: try JSONEncoder().encode(plain), as: UTF8.self)

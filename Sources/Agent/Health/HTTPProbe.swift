@@ -73,6 +73,7 @@ struct HTTPProbe {
             // (the request asked the server to close) or to the bound.
             while answer.count < maxAnswerBytes {
                 if spec.expectBodyStatus == nil && answer.contains(UInt8(ascii: "\n")) { break }
+                if spec.expectBodyStatus != nil && isComplete(answer) { break }
                 let chunk = try connection.receive(limit: 4096, until: deadline)
                 if chunk.isEmpty { break }
                 answer += chunk
@@ -93,6 +94,27 @@ struct HTTPProbe {
             return "GET \(path) answered \(code) without a \"status\" in its body, expected \"status\":\"\(wanted)\""
         }
         return reported == wanted ? nil : "GET \(path) answered \(code) but reports \"status\":\"\(reported)\", expected \"\(wanted)\""
+    }
+
+    /// True when the answer holds its whole body by its own account: `Content-Length` bytes
+    /// after the headers, or a chunked body's last chunk. A server that keeps the connection
+    /// open despite `Connection: close` is then not waited for until the probe's timeout.
+    static func isComplete(_ answer: [UInt8]) -> Bool {
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        guard answer.count >= separator.count,
+              let end = (0...(answer.count - separator.count)).first(where: { answer[$0..<($0 + separator.count)].elementsEqual(separator) })
+        else { return false }
+        let headers = String(decoding: answer[..<end], as: UTF8.self).lowercased().split(separator: "\r\n")
+        let bodyCount = answer.count - end - separator.count
+        for header in headers {
+            if header.hasPrefix("content-length:"), let length = Int(header.dropFirst("content-length:".count).trimmed) {
+                return bodyCount >= length
+            }
+            if header.hasPrefix("transfer-encoding:") && header.contains("chunked") {
+                return answer.suffix(5).elementsEqual(Array("0\r\n\r\n".utf8))
+            }
+        }
+        return false
     }
 
     /// The text after the blank line that ends the headers (empty when there is none).
