@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Agent
 
@@ -34,6 +35,27 @@ import Testing
         let explicit = ["/usr/lib/jvm/java-17/bin/java", "-jar", "x.jar"]
         #expect(JavaLocator.resolve(explicit, bkHome: home, javaHome: nil, isExecutable: present.contains) == explicit)
         #expect(JavaLocator.resolve(["sleep", "9"], bkHome: home, javaHome: nil, isExecutable: { _ in true }) == ["sleep", "9"])
+    }
+
+    @Test("under BK_HOME a java in a folder others may write is not trusted; a link stops the check")
+    func trust() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("java-trust-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let bin = "\(home)/service/java/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\n".write(toFile: "\(bin)/java", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(bin)/java")
+        #expect(JavaLocator.trusted("\(bin)/java", under: home))
+        #expect(JavaLocator.locate(bkHome: home, javaHome: nil).source == .serviceJava)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: "\(home)/service")
+        #expect(!JavaLocator.trusted("\(bin)/java", under: home))
+        #expect(JavaLocator.locate(bkHome: home, javaHome: nil).source == .path, "an untrusted service/java is passed over")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(home)/service")
+        // common/java as a link to a JDK elsewhere: the link is in a trusted folder, its target is the operator's.
+        try FileManager.default.createDirectory(atPath: "\(home)/common", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: "\(home)/common/java", withDestinationPath: "\(home)/service/java")
+        #expect(JavaLocator.trusted("\(home)/common/java/bin/java", under: home))
+        #expect(!JavaLocator.trusted("/usr/bin/java", under: home))
     }
 
     @Test("a folder or a missing file is not a java program")

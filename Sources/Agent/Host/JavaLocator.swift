@@ -33,20 +33,56 @@ enum JavaLocator {
         return list
     }
 
+    /// The first candidate that is executable and, under BK_HOME, trusted; PATH's `java` when none is.
+    static func locate(bkHome: String, javaHome: String?) -> Found {
+        locate(bkHome: bkHome, javaHome: javaHome) { path in
+            executable(path) && (!path.hasPrefix("\(bkHome)/") || trusted(path, under: bkHome))
+        }
+    }
+
     /// The first candidate `isExecutable` accepts; PATH's `java` when none does.
-    static func locate(bkHome: String, javaHome: String?, isExecutable: (String) -> Bool = executable) -> Found {
+    static func locate(bkHome: String, javaHome: String?, isExecutable: (String) -> Bool) -> Found {
         let list = candidates(bkHome: bkHome, javaHome: javaHome)
         return list.dropLast().first { isExecutable($0.program) } ?? list[list.count - 1]
     }
 
     /// `command` with a bare `java` first word replaced by the java found; any other command,
     /// an explicit path included, is the operator's choice and runs as given.
-    static func resolve(_ command: [String], bkHome: String, javaHome: String?,
-                        isExecutable: (String) -> Bool = executable) -> [String] {
+    static func resolve(_ command: [String], bkHome: String, javaHome: String?) -> [String] {
+        resolve(command, found: { locate(bkHome: bkHome, javaHome: javaHome) })
+    }
+
+    /// `resolve` with the search given, for tests.
+    static func resolve(_ command: [String], bkHome: String, javaHome: String?, isExecutable: (String) -> Bool) -> [String] {
+        resolve(command, found: { locate(bkHome: bkHome, javaHome: javaHome, isExecutable: isExecutable) })
+    }
+
+    private static func resolve(_ command: [String], found: () -> Found) -> [String] {
         guard command.first == "java" else { return command }
         var resolved = command
-        resolved[0] = locate(bkHome: bkHome, javaHome: javaHome, isExecutable: isExecutable).program
+        resolved[0] = found().program
         return resolved
+    }
+
+    /// Whether the agent may run `path` found under BK_HOME: every component below BK_HOME
+    /// (`service`, `java`, `bin`, `java`) is owned by root or the agent's user and not
+    /// writable by group or others, up to the first symbolic link — a link in a trusted
+    /// folder was put there by a trusted account, and where it points (an unpacked JDK under
+    /// /opt) is the operator's, as the path up to BK_HOME is. Without this, an account that
+    /// could write `$BK_HOME/service` would choose what the agent runs for `java -version`
+    /// and for every service.
+    static func trusted(_ path: String, under bkHome: String) -> Bool {
+        guard path.hasPrefix("\(bkHome)/") else { return false }
+        let me = geteuid()
+        var current = bkHome
+        for component in path.dropFirst(bkHome.count + 1).split(separator: "/") {
+            current += "/\(component)"
+            var info = stat()
+            guard lstat(current, &info) == 0 else { return false }
+            if (info.st_mode & S_IFMT) == S_IFLNK { return true }
+            guard info.st_uid == 0 || info.st_uid == me, info.st_mode & 0o022 == 0 else { return false }
+        }
+        return true
     }
 
     /// A regular file the agent may execute (links followed: `service/java` is usually a link
