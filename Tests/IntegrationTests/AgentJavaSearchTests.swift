@@ -9,7 +9,7 @@ import TestSupport
 /// hand over to the real JDK, so a service started through them is a real JVM.
 @Suite("Agent java search", .serialized, .enabled(if: Prerequisites.runIntegration))
 struct AgentJavaSearchTests {
-    /// The JDK behind `java` on PATH (the sandbox's JDK 17).
+    /// The JDK behind `java` on PATH (JDK 17 where scripts/bootstrap installed it).
     static func realJavaHome() throws -> String {
         let found = try Command.run("/bin/sh", ["-c", "readlink -f \"$(command -v java)\""])
         let program = found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -82,11 +82,11 @@ struct AgentJavaSearchTests {
         let third = try hello(client, javaHome: realHome)
         #expect(third.javaPath == "\(realHome)/bin/java")
         #expect(third.javaSource == "java_home")
-        #expect(third.javaVersion.flatMap(JavaMajor.of) == 17, "the sandbox's JDK is 17: \(third)")
+        #expect(third.javaVersion.flatMap(JavaMajor.of) != nil, "a real JDK answers with its version: \(third)")
 
         let last = try hello(client)
         #expect(last.javaPath == "java")
         #expect(last.javaSource == "PATH")
-        #expect(last.javaVersion.flatMap(JavaMajor.of) == 17)
+        #expect(last.javaVersion != nil && last.javaVersion == third.javaVersion, "java_home was PATH's own JDK")
     }
 }
