@@ -85,7 +85,9 @@ extension Supervisor {
     /// Host facts and the agent's own digest; runs `java -version` and hashes the executable
     /// the first time only. `/proc/self/exe` is the file this process runs even after the
     /// path was replaced by another build.
-    func hello() async -> HelloResult {
+    /// Says who the agent is and what the host has; for each of `accounts`, whether services
+    /// can run as it.
+    func hello(accounts: [String] = []) async -> HelloResult {
         if java == nil {
             let paths = paths
             let environment = Spawner.environment(adding: [:])
@@ -97,7 +99,12 @@ extension Supervisor {
         var agent = agentInfo
         agent.binarySHA256 = binaryDigest
         agent.revisionKey = revisionKey()
-        return HelloResult(agent: agent, host: HostProbe.facts(bkHome: paths.home, java: java ?? JavaVersion.Result()))
+        var facts = HostProbe.facts(bkHome: paths.home, java: java ?? JavaVersion.Result())
+        if !accounts.isEmpty {
+            let database = AccountDatabase.host()
+            facts.accounts = accounts.map { ServiceAccount.facts($0, in: database, agentUID: geteuid()) }
+        }
+        return HelloResult(agent: agent, host: facts)
     }
 
     /// The host's revision key, made on first use from the system's random source and persisted

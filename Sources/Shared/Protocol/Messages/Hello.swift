@@ -8,8 +8,37 @@ import Foundation
 public struct HelloRequest: Codable, Sendable, Equatable {
     /// Free-form client name and version, e.g. `jobfleet 0.1.0`.
     public var client: String?
-    /// A hello from `client`.
-    public init(client: String? = nil) { self.client = client }
+    /// Accounts the controller means to run services as; the agent answers whether it can
+    /// (`HostFacts.accounts`). Absent from controllers older than the field.
+    public var accounts: [String]?
+    /// A hello from `client`, asking about `accounts`.
+    public init(client: String? = nil, accounts: [String]? = nil) {
+        self.client = client
+        self.accounts = accounts
+    }
+}
+
+/// Whether the agent can start services as one account, as it read /etc/passwd and /etc/group.
+public struct AccountFacts: Codable, Sendable, Equatable {
+    /// The account's name, as asked.
+    public var name: String
+    /// Its uid, when the account exists.
+    public var uid: UInt32?
+    /// Its primary group's id, when the account exists.
+    public var gid: UInt32?
+    /// Its primary group's name, when /etc/group names it.
+    public var group: String?
+    /// Why services cannot run as it (no such account, uid 0 under another name, an agent
+    /// that is not root and is another account); nil when they can.
+    public var problem: String?
+    /// Facts about the account `name`.
+    public init(name: String, uid: UInt32? = nil, gid: UInt32? = nil, group: String? = nil, problem: String? = nil) {
+        self.name = name
+        self.uid = uid
+        self.gid = gid
+        self.group = group
+        self.problem = problem
+    }
 }
 
 /// `hello` result: the agent and the host it runs on.
@@ -79,6 +108,8 @@ public struct HostFacts: Codable, Sendable, Equatable {
     public var javaError: String?
     /// Kernel boot id: changes on every reboot.
     public var bootId: String?
+    /// The accounts `hello` asked about, in the order asked (absent from older agents).
+    public var accounts: [AccountFacts]?
     /// Builds host facts.
     public init(hostname: String, kernel: String, cpus: Int, memoryBytes: UInt64, memoryAvailableBytes: UInt64,
                 diskFreeBytes: UInt64, diskTotalBytes: UInt64, javaVersion: String?, javaError: String?,
