@@ -89,7 +89,7 @@ public struct FleetConnector: Sendable {
         let channel = AgentChannel(hostLabel: host.label, stream: stream, answerTimeout: manifest.ssh.agentTimeout)
         let reply: AgentResponse.Body
         do {
-            reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)")))
+            reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)", accounts: [host.runAs])))
         } catch {
             let outcome = try? await stream.close()
             if let outcome, outcome.status == .exited(126) || outcome.status == .exited(127) { return nil }

@@ -34,11 +34,17 @@ public protocol FleetHost: AnyObject, Sendable {
 
     /// The key the host's agent gave for revision fingerprints, when it gave one.
     var revisionKey: [UInt8]? { get }
+
+    /// Whether services can run as `host.runAs` here, as the agent said; nil when it was not asked.
+    var serviceAccount: AccountFacts? { get }
 }
 
 extension FleetHost {
     /// Hosts that do not report a key get unkeyed revisions.
     public var revisionKey: [UInt8]? { nil }
+
+    /// Hosts that do not report accounts are not checked.
+    public var serviceAccount: AccountFacts? { nil }
 }
 
 /// What `FleetHost.inventory` found.

@@ -57,6 +57,7 @@ extension FleetSession {
                                     releases: inventory.releases, files: inventory.files, fileContents: inventory.contents,
                                     diskFree: inventory.free)
         observed.symlinks = inventory.symlinks
+        observed.accountProblem = host.serviceAccount?.problem
         return observed
     }
 }

@@ -15,6 +15,9 @@ public struct ObservedHost: Sendable {
     public var diskFree: [String: DiskFree]
     /// Managed paths that are symbolic links on the host (see `HostPlan.symlinks`).
     public var symlinks: Set<String> = []
+    /// Why services cannot run as the host's `runAs` account (from the agent's hello); nil
+    /// when they can or the agent was not asked.
+    public var accountProblem: String?
 
     public init(host: FleetManifest.Host, services: [String: ServiceStatus] = [:], releases: Set<String> = [],
                 files: [String: String] = [:], fileContents: [String: [UInt8]] = [:], diskFree: [String: DiskFree] = [:]) {

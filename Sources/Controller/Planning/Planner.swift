@@ -21,6 +21,7 @@ public enum Planner {
                                 servedReasons: served.reasons)
             hostPlan.files += served.changes[host.name] ?? []
             hostPlan.symlinks = Set(hostPlan.files.map(\.file.remotePath)).intersection(seen.symlinks).sorted()
+            if !instances.isEmpty { hostPlan.accountProblem = seen.accountProblem }
             hosts.append(hostPlan)
         }
         let services = orderedServices(desired: desired, only: only)
