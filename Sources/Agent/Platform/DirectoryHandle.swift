@@ -81,6 +81,9 @@ final class DirectoryHandle {
     /// logs an earlier owner wrote.
     func setOwnerOfFiles(uid: uid_t, gid: gid_t, except kept: Set<String> = []) {
         for name in list() where !kept.contains(name) {
+            // Only a name that is a regular file is opened at all: opening a planted device
+            // or FIFO may itself have effects.
+            guard let entry = status(of: name), (entry.st_mode & S_IFMT) == S_IFREG, entry.st_nlink == 1 else { continue }
             let file = retryingOnEINTR { openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
             guard file >= 0 else { continue }
             defer { close(file) }

@@ -20,9 +20,9 @@ extension Supervisor {
     func openConsole(_ name: String, as identity: ServiceIdentity?) throws -> Int32 {
         let dir = try paths.openLogDir(name, create: true)
         if let identity, geteuid() == 0, try dir.status().st_uid != identity.uid {
-            // Files first, while the directory is still the old owner's and nothing new
-            // appears in it; the console log stays the agent's (the service writes it through
-            // the descriptor it inherits).
+            // Files first, while the directory is still the old owner's (root's, when a
+            // service moves to its own account, so nobody adds to it meanwhile); the console
+            // log stays the agent's: the service writes it through the descriptor it inherits.
             dir.setOwnerOfFiles(uid: identity.uid, gid: identity.gid, except: [ConsoleLog.name, "\(ConsoleLog.name).1"])
             try dir.setOwner(uid: identity.uid, gid: identity.gid)
         }
