@@ -93,6 +93,14 @@ struct FleetManifestTests {
              line: 6, fragments: ["release.secret_keys", "'ok_no'"]),
         Case(label: "invalid login name", yaml: "name: x\nssh:\n  user: 'root; id'\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
              line: 3, fragments: ["ssh.user"]),
+        Case(label: "run_as is not an account name", yaml: "name: x\nrun_as: 'blue king'\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 2, fragments: ["run_as", "not a valid account name", "'blue king'"]),
+        Case(label: "run_as with a shell word", yaml: "name: x\nrun_as: '$(id)'\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 2, fragments: ["run_as"]),
+        Case(label: "nofile out of range", yaml: "name: x\nlimits:\n  nofile: 10\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 3, fragments: ["limits.nofile", "1024 to 1048576"]),
+        Case(label: "unknown limit", yaml: "name: x\nlimits:\n  nproc: 10\nhosts:\n  - {name: a, address: 1.2.3.4}\n",
+             line: 3, fragments: ["nproc"]),
     ]
 
     @Test("malformed manifests are rejected with file, line and field", arguments: malformed)
@@ -106,6 +114,17 @@ struct FleetManifestTests {
         for fragment in testCase.fragments {
             #expect(text.contains(fragment), "\(text) should mention \(fragment)")
         }
+    }
+
+    @Test("run_as defaults to blueking for a root login and to the login user otherwise; the manifest's wins everywhere")
+    func runAs() throws {
+        let hosts = "hosts:\n  - {name: a, address: 1.2.3.4}\n  - {name: b, address: 1.2.3.5, user: deploy}\n"
+        let defaulted = try FleetManifest.parse(yaml: "name: x\n" + hosts, path: "f.yaml")
+        #expect(defaulted.hosts.map(\.runAs) == ["blueking", "deploy"])
+        #expect(defaulted.runAs == nil && defaulted.openFiles == nil)
+        let named = try FleetManifest.parse(yaml: "name: x\nrun_as: root\nlimits: { nofile: 65536 }\n" + hosts, path: "f.yaml")
+        #expect(named.hosts.map(\.runAs) == ["root", "root"])
+        #expect(named.runAs == "root" && named.openFiles == 65536)
     }
 
     @Test("every problem is reported in one pass")

@@ -75,6 +75,42 @@ struct AgentHostileAccountTests {
         #expect(isLink("\(logDir)/console.log"), "the agent did not touch the planted link")
     }
 
+    @Test("a service running as its own account plants links in its log directory: the agent neither appends nor rotates through them")
+    func serviceAccountCannotRedirectTheAgent() throws {
+        try Prerequisites.require()
+        guard getuid() == 0 else { return }
+        let host = try AgentTestHost(name: "hostile-runas", address: "127.0.9.25")
+        defer { host.cleanup() }
+        let target = try HostileAccount.rootFile(in: host.home)
+        let original = try #require(text(target))
+        let logDir = "\(host.home)/logs/job/job-plant"
+        // The service is the attacker: it records who it runs as, replaces its console log and
+        // the rotation copy with links to root's file, and exits so the agent starts it again.
+        let script = """
+            cd '\(logDir)' && id -un > whoami && rm -f console.log console.log.1 \
+            && ln -s '\(target)' console.log && ln -s '\(target)' console.log.1 && exit 1
+            """
+        var spec = ServiceSpec(name: "job-plant", command: ["/bin/sh", "-c", script], workingDirectory: "/",
+                               restart: RestartPolicy(initialBackoffSeconds: 0.5, maxBackoffSeconds: 1, maxFailures: 50))
+        spec.user = HostileAccount.name
+        let client = try host.client(environment: Self.smallConsole)
+        defer { client.close() }
+        #expect(try client.send(.apply(ApplyRequest(services: [spec]))).failure == nil)
+        try Poll.until("the service to plant its links and a restart to be refused", within: .seconds(30)) {
+            isLink("\(logDir)/console.log")
+                && text("\(host.home)/.jobfleet/agent.log")?.contains("symbolic link") == true
+        }
+        #expect(text("\(logDir)/whoami") == "\(HostileAccount.name)\n", "the service ran as its own account")
+        let owner = try FileManager.default.attributesOfItem(atPath: logDir)[.ownerAccountID] as? Int
+        #expect(owner == Int(HostileAccount.uid), "the agent gave the log directory to the service's account")
+        // Rotation is checked every second: give it a few chances to write through a link.
+        Thread.sleep(forTimeInterval: 3)
+        let unchanged = text(target) == original
+        #expect(unchanged, "root's file is unchanged: \(text(target)?.suffix(200) ?? "(unreadable)")")
+        #expect(isLink("\(logDir)/console.log") && isLink("\(logDir)/console.log.1"), "the agent left the planted links alone")
+        _ = try client.send(.stop(ControlRequest(services: ["job-plant"], stopTimeoutSeconds: 5)))
+    }
+
     @Test(".jobfleet planted as a link to another directory: serve and rpc refuse with the path, nothing is chmod'ed or created there")
     func agentDirectoryLink() throws {
         try Prerequisites.require()

@@ -17,7 +17,9 @@ struct ControllerFleet {
     /// The fleet of a sandbox brought up by the suite's `SandboxScope`.
     init(attach name: String, network: String) throws {
         sandbox = try Sandbox.attach(name, network: network)
-        cli = JobFleetCLI(journal: "\(sandbox.dir)/journal.sqlite")
+        // In a folder of its own: the journal's folder is made private (0700), and the sandbox
+        // folder must stay passable for the services' account.
+        cli = JobFleetCLI(journal: "\(sandbox.dir)/controller/journal.sqlite")
     }
 
     /// Writes a manifest placing services as given, on the sandbox's hosts; returns its path.
@@ -39,6 +41,7 @@ struct ControllerFleet {
             text += "  - { name: \(host.name), address: \(host.address), port: \(host.port), bk_home: \(host.bkHome) }\n"
         }
         text += extraHosts
+        text += try Self.serviceAccountLines(sandbox)
         text += """
             release:
               dir: \(release ?? sandbox.releaseDir)
@@ -51,6 +54,14 @@ struct ControllerFleet {
         let path = "\(sandbox.dir)/\(file)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
+    }
+
+    /// The sandbox manifest's `run_as` and `limits` lines: the account this machine's sandbox
+    /// runs services as, and the open-files limit it can give them.
+    static func serviceAccountLines(_ sandbox: Sandbox) throws -> String {
+        let text = try String(contentsOfFile: "\(sandbox.dir)/fleet.yaml", encoding: .utf8)
+        return text.split(separator: "\n").filter { $0.hasPrefix("run_as:") || $0.hasPrefix("limits:") }
+            .map { "\($0)\n" }.joined()
     }
 
     func deploy(_ manifest: String, _ extra: [String] = []) throws -> CommandResult {

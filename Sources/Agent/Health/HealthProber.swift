@@ -3,7 +3,8 @@ import Shared
 /// Runs one probe of any kind, blocking; called on a probe thread. Returns nil on success,
 /// else why it failed.
 enum HealthProber {
-    static func run(_ probe: HealthProbe, timeout: Double, environment: [String: String], workingDirectory: String?) -> String? {
+    static func run(_ probe: HealthProbe, timeout: Double, environment: [String: String], workingDirectory: String?,
+                    identity: ServiceIdentity? = nil) -> String? {
         switch probe {
         case .tcp(let host, let port):
             do {
@@ -16,7 +17,8 @@ enum HealthProber {
         case .http(let spec):
             return HTTPProbe.check(spec, timeout: timeout)
         case .command(let argv):
-            let request = SpawnRequest(argv: argv, environment: environment, workingDirectory: workingDirectory)
+            var request = SpawnRequest(argv: argv, environment: environment, workingDirectory: workingDirectory)
+            request.identity = identity
             do {
                 switch try Spawner.runToCompletion(request, timeout: timeout) {
                 case .exited(0): return nil

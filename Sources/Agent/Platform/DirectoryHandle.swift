@@ -66,6 +66,34 @@ final class DirectoryHandle {
         return info
     }
 
+    /// Gives the directory itself to `uid`:`gid` (through the descriptor: a link swapped in
+    /// for its name is never followed). Does nothing when they own it already.
+    func setOwner(uid: uid_t, gid: gid_t) throws {
+        let info = try status()
+        guard info.st_uid != uid || info.st_gid != gid else { return }
+        if fchown(fd, uid, gid) != 0 { throw PosixError("chown \(uid):\(gid)", path: path) }
+    }
+
+    /// Gives every regular file with a single name in this directory to `uid`:`gid`, each
+    /// through a descriptor opened without following links: a link is skipped, and so is a
+    /// file with a second hard link (another name, perhaps of a file outside, that the change
+    /// would reach). For a log directory changing hands, so its new owner can append to the
+    /// logs an earlier owner wrote.
+    func setOwnerOfFiles(uid: uid_t, gid: gid_t, except kept: Set<String> = []) {
+        for name in list() where !kept.contains(name) {
+            // Only a name that is a regular file is opened at all: opening a planted device
+            // or FIFO may itself have effects.
+            guard let entry = status(of: name), (entry.st_mode & S_IFMT) == S_IFREG, entry.st_nlink == 1 else { continue }
+            let file = retryingOnEINTR { openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+            guard file >= 0 else { continue }
+            defer { close(file) }
+            var info = stat()
+            guard fstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1,
+                  info.st_uid != uid || info.st_gid != gid else { continue }
+            _ = fchown(file, uid, gid)
+        }
+    }
+
     /// Status of `name` itself (a link is reported as a link), or nil when it does not exist.
     func status(of name: String) -> stat? {
         var info = stat()

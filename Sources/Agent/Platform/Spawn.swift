@@ -18,6 +18,11 @@ struct SpawnRequest {
     /// Give the child its own session and process group, so signals aimed at the agent
     /// (a terminal's ^C, systemd's stop of the agent alone) never reach it.
     var newSession = true
+    /// The account the child becomes before exec; nil keeps the agent's. Only a root agent
+    /// can change it (`ServiceAccount` refuses the rest before a spawn is tried).
+    var identity: ServiceIdentity?
+    /// `RLIMIT_NOFILE` (soft and hard) for the child; nil keeps the agent's.
+    var openFiles: Int?
 }
 
 /// How a child ended, decoded from `waitpid`'s status word.
@@ -47,6 +52,8 @@ enum Spawner {
         guard let program = request.argv.first, !program.isEmpty else {
             throw PosixError("spawn: empty command", code: EINVAL)
         }
+        // posix_spawn can set neither; those children go through fork and exec (Spawn+Identity).
+        if request.identity != nil || request.openFiles != nil { return try spawnChangingIdentity(request) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

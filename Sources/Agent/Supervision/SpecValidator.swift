@@ -18,6 +18,12 @@ enum SpecValidator {
            version.count > 100 || version.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw fail("version must be at most 100 characters without control characters")
         }
+        if let user = spec.user, !Shared.SafeName.isUserName(user) {
+            throw fail("user must be an account name (lower-case letters, digits, '_', '-', '.'), got \(user)")
+        }
+        if let openFiles = spec.openFiles, !(SpecLimits.openFiles).contains(openFiles) {
+            throw fail("openFiles must be from \(SpecLimits.openFiles.lowerBound) to \(SpecLimits.openFiles.upperBound), got \(openFiles)")
+        }
         guard spec.stopTimeoutSeconds >= 0 else { throw fail("stopTimeoutSeconds must not be negative") }
         let policy = spec.restart
         guard policy.initialBackoffSeconds > 0, policy.maxBackoffSeconds >= policy.initialBackoffSeconds,

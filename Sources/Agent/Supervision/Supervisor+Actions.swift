@@ -85,17 +85,21 @@ extension Supervisor {
         let now = Date()
         guard let spec = state.services[name]?.record.spec else { return .spawnFailed(error: "not supervised", at: now) }
         let console: Int32
+        let identity: ServiceIdentity?
         do {
-            console = try paths.openLogDir(name, create: true).openFile(ConsoleLog.name, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
+            identity = try self.identity(for: spec)
+            console = try openConsole(name, as: identity)
         } catch {
             return .spawnFailed(error: String(describing: error), at: now)
         }
         defer { close(console) }
         let request = SpawnRequest(
             argv: JavaLocator.resolve(spec.command, bkHome: paths.home, javaHome: spec.javaHome),
-            environment: Spawner.environment(adding: spec.env),
+            environment: Spawner.environment(adding: (identity?.environment ?? [:]).merging(spec.env) { $1 }),
             workingDirectory: spec.workingDirectory ?? paths.serviceDir(name),
-            output: console)
+            output: console,
+            identity: identity,
+            openFiles: spec.openFiles)
         do {
             if let dir = request.workingDirectory, !FileIO.isDirectory(dir) {
                 throw PosixError("working directory", path: dir, code: ENOENT)
@@ -120,15 +124,26 @@ extension Supervisor {
     private func startProbe(_ name: String, pid: Int32, check: HealthCheckSpec) {
         var environment: [String: String] = [:]
         var directory: String?
+        // A command probe runs as the service does; an account gone since the start fails
+        // the probe rather than running it as the agent.
+        var identity: Result<ServiceIdentity?, any Error> = .success(nil)
         if case .command = check.probe, let spec = state.services[name]?.record.spec {
-            environment = Spawner.environment(adding: spec.env)
+            identity = Result { try self.identity(for: spec) }
+            let own = (try? identity.get())??.environment ?? [:]
+            environment = Spawner.environment(adding: own.merging(spec.env) { $1 })
             directory = spec.workingDirectory ?? paths.serviceDir(name)
         }
         let env = environment
         let dir = directory
+        let account = identity
         Task {
             let error = await Threads.run {
-                HealthProber.run(check.probe, timeout: check.timeoutSeconds, environment: env, workingDirectory: dir)
+                switch account {
+                case .failure(let problem): String(describing: problem)
+                case .success(let identity):
+                    HealthProber.run(check.probe, timeout: check.timeoutSeconds, environment: env, workingDirectory: dir,
+                                     identity: identity)
+                }
             }
             self.feed(name, .probed(pid: pid, error: error, at: Date()))
         }

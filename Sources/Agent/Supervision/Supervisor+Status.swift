@@ -93,7 +93,9 @@ extension Supervisor {
     /// Host facts and the agent's own digest; runs `java -version` and hashes the executable
     /// the first time only. `/proc/self/exe` is the file this process runs even after the
     /// path was replaced by another build.
-    func hello(javaHome: String? = nil) async -> HelloResult {
+    /// Says who the agent is and what the host has: the java a service would get with
+    /// `javaHome`, and for each of `accounts`, whether services can run as it.
+    func hello(javaHome: String? = nil, accounts: [String] = []) async -> HelloResult {
         // The search is a few stat calls, done every time so a JDK unpacked under BK_HOME
         // since is seen; the version is asked once per program.
         let found = JavaLocator.locate(bkHome: paths.home, javaHome: javaHome)
@@ -110,8 +112,12 @@ extension Supervisor {
         var agent = agentInfo
         agent.binarySHA256 = binaryDigest
         agent.revisionKey = revisionKey()
-        return HelloResult(agent: agent, host: HostProbe.facts(bkHome: paths.home, java: java[found.program] ?? JavaVersion.Result(),
-                                                               found: found))
+        var facts = HostProbe.facts(bkHome: paths.home, java: java[found.program] ?? JavaVersion.Result(), found: found)
+        if !accounts.isEmpty {
+            let database = AccountDatabase.host()
+            facts.accounts = accounts.map { ServiceAccount.facts($0, in: database, agentUID: geteuid()) }
+        }
+        return HelloResult(agent: agent, host: facts)
     }
 
     /// The host's revision key, made on first use from the system's random source and persisted

@@ -19,4 +19,33 @@ int jf_accept_cloexec(int listener);
 /* mallopt(M_ARENA_MAX, count): malloc.h is not part of Swift's Glibc import. */
 int jf_limit_malloc_arenas(int count);
 
+/* What jf_spawn_as does in the child between fork and exec. */
+typedef struct {
+    const char *path;          /* the program, already resolved: execve does no PATH search */
+    char *const *argv;
+    char *const *envp;
+    const char *directory;     /* chdir after the identity changed; NULL keeps the agent's */
+    int output;                /* becomes stdout and stderr; -1 sends them to /dev/null */
+    int new_session;           /* setsid */
+    int change_identity;       /* setgroups, setresgid, setresuid to the fields below */
+    unsigned int uid;
+    unsigned int gid;
+    const unsigned int *groups;
+    int group_count;
+    long long open_files;      /* RLIMIT_NOFILE soft and hard; < 0 keeps the agent's */
+} jf_spawn_params;
+
+/* Steps reported by jf_spawn_as when the child failed before exec. */
+enum {
+    JF_STEP_NONE = 0, JF_STEP_FORK, JF_STEP_PIPE, JF_STEP_SETSID, JF_STEP_RLIMIT, JF_STEP_SETGROUPS,
+    JF_STEP_SETGID, JF_STEP_SETUID, JF_STEP_CHDIR, JF_STEP_STDIO, JF_STEP_EXEC
+};
+
+/* fork, then in the child only async-signal-safe calls: default signal actions, setsid, the
+   open-files limit, groups, gid, uid (raw syscalls, so glibc's all-threads setxid machinery
+   never runs in the forked child), chdir, stdio, closing every other descriptor, empty
+   signal mask, execve. A failure before exec comes back through a close-on-exec pipe: returns
+   0 with *pid set, or an errno with *step saying which step failed (the child is reaped). */
+int jf_spawn_as(const jf_spawn_params *params, int *pid, int *step);
+
 #endif

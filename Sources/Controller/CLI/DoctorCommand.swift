@@ -6,7 +6,7 @@ import Shared
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check every host: SSH and host key, agent, java, free disk under BK_HOME, ports, clock skew.",
+        abstract: "Check every host: SSH and host key, agent, the services' account, java, free disk under BK_HOME, ports, clock skew.",
         discussion: "Exit status: 0 when every check passes (warnings allowed), 1 otherwise.")
 
     @OptionGroup var fleet: FleetOptions
@@ -41,6 +41,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let hello = connected.hello
             checks.append(("agent", hello.agent.version == JobFleetVersion.current ? .ok : .warn,
                            "jobfleet-agent \(hello.agent.version), pid \(hello.agent.pid)"))
+            checks.append(accountCheck(host, connected.serviceAccount))
             checks += javaChecks(hello.host, instances: session.desired.instances(on: host.name),
                                  runtime: session.desired.catalog.javaRuntime(for: session.desired.version))
             checks.append(diskCheck(hello.host, need: session.desired.instances(on: host.name).reduce(0) { $0 + $1.artifact.size }))
@@ -60,6 +61,14 @@ struct DoctorCommand: AsyncParsableCommand {
             rows.append([host.name, check, verdict.rawValue, detail])
             if verdict == .fail { failed = true }
         }
+    }
+
+    /// The account services run as must exist with its group, and be one the agent can switch to.
+    private func accountCheck(_ host: FleetManifest.Host, _ facts: AccountFacts?) -> (String, Verdict, String) {
+        guard let facts else { return ("run_as", .fail, "the agent did not say whether account \(host.runAs) exists") }
+        if let problem = facts.problem { return ("run_as", .fail, problem) }
+        let group = facts.group ?? facts.gid.map { "gid \($0) (not in /etc/group)" } ?? "?"
+        return ("run_as", facts.group == nil ? .warn : .ok, "services run as \(facts.name) (uid \(facts.uid ?? 0)), group \(group)")
     }
 
     /// One row per service placed here: which java it will run (the agent's search:

@@ -7,7 +7,7 @@ extension ServiceCatalog {
                                "applies_to", "deploy_file", "removed", "java_runtime"]
     static let serviceKeys = ["description", "jar", "script", "port", "config", "java", "java_opts", "env",
                               "depends_on", "health", "start_timeout", "stop_timeout", "restart", "extra_ports", "optional",
-                              "log_file", "error_log"]
+                              "log_file", "error_log", "limits"]
     static let healthKeys = ["http", "tcp", "command", "start_grace", "interval", "timeout",
                              "healthy_threshold", "unhealthy_threshold"]
     static let httpKeys = ["path", "port", "user", "password", "expect_status", "expect_body_status"]
@@ -76,12 +76,14 @@ extension ServiceCatalog {
         var stopTimeout: Duration = .seconds(60)
         var backoffInitial: Duration = .seconds(1)
         var backoffMax: Duration = .seconds(60)
+        var openFiles = SpecLimits.defaultOpenFiles
     }
 
     private static func defaults(_ node: Node?, reader: YAMLReader) -> Defaults {
         var result = Defaults()
         guard let node, let map = reader.mapping(node, at: "defaults") else { return result }
-        reader.rejectUnknownKeys(map, allowed: ["java", "java_opts", "health", "start_timeout", "stop_timeout", "restart"])
+        reader.rejectUnknownKeys(map, allowed: ["java", "java_opts", "health", "start_timeout", "stop_timeout", "restart", "limits"])
+        result.openFiles = openFiles(map, reader: reader) ?? result.openFiles
         if let java = reader.string(map, "java") { result.java = java }
         if let node = map["java_opts"], let list = reader.stringList(node, at: "defaults.java_opts") {
             result.javaOptions = list.map(\.0)
@@ -146,10 +148,18 @@ extension ServiceCatalog {
             startTimeout: reader.duration(map, "start_timeout") ?? base.startTimeout,
             stopTimeout: reader.duration(map, "stop_timeout") ?? base.stopTimeout,
             restartBackoffInitial: backoffInitial, restartBackoffMax: backoffMax,
+            openFiles: openFiles(map, reader: reader) ?? base.openFiles,
             line: entry.keyNode.mark?.line)
         definition.logFile = relativePath(map, "log_file", required: false, reader: reader)
         definition.errorLog = relativePath(map, "error_log", required: false, reader: reader)
         return definition
+    }
+
+    /// `limits: { nofile: N }` of `map`, when it has one.
+    private static func openFiles(_ map: YAMLReader.Mapping, reader: YAMLReader) -> Int? {
+        guard let node = map["limits"], let limits = reader.mapping(node, at: map.path("limits")) else { return nil }
+        reader.rejectUnknownKeys(limits, allowed: ["nofile"])
+        return reader.integer(limits, "nofile", in: SpecLimits.openFiles)
     }
 
     /// Health settings: the service's own entry, field by field over the defaults.

@@ -1,3 +1,5 @@
+import Shared
+
 /// The service catalog (`deploy/bk-job/catalog.yaml`): for every service of a bk-job release,
 /// where its jar and script are, its port, JVM options, configuration template, health check
 /// and dependencies. Data, not code, because the service set changes between releases.
@@ -52,6 +54,9 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var stopTimeout: Duration
     public var restartBackoffInitial: Duration
     public var restartBackoffMax: Duration
+    /// The open-files limit the service starts with (`limits.nofile`; upstream's units say
+    /// `LimitNOFILE=204800`).
+    public var openFiles: Int = SpecLimits.defaultOpenFiles
     /// Line of the service's entry in the catalog, for messages.
     public var line: Int?
     /// The service's own log, relative to the log folder `-Djob.log.dir` names

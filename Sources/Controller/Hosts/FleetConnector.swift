@@ -90,7 +90,7 @@ public struct FleetConnector: Sendable {
         let reply: AgentResponse.Body
         do {
             reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)",
-                                                               javaHome: host.javaHome)))
+                                                               javaHome: host.javaHome, accounts: [host.runAs])))
         } catch {
             let outcome = try? await stream.close()
             if let outcome, outcome.status == .exited(126) || outcome.status == .exited(127) { return nil }

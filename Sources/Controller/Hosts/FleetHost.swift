@@ -36,6 +36,9 @@ public protocol FleetHost: AnyObject, Sendable {
     var revisionKey: [UInt8]? { get }
     /// The host's facts from the agent's `hello`, when the host keeps them.
     var facts: HostFacts? { get }
+
+    /// Whether services can run as `host.runAs` here, as the agent said; nil when it was not asked.
+    var serviceAccount: AccountFacts? { get }
 }
 
 extension FleetHost {
@@ -43,6 +46,9 @@ extension FleetHost {
     public var revisionKey: [UInt8]? { nil }
     /// Hosts that keep no hello facts are not judged on them.
     public var facts: HostFacts? { nil }
+
+    /// Hosts that do not report accounts are not checked.
+    public var serviceAccount: AccountFacts? { nil }
 }
 
 /// What `FleetHost.inventory` found.

@@ -58,6 +58,7 @@ extension FleetSession {
                                     diskFree: inventory.free)
         observed.symlinks = inventory.symlinks
         observed.facts = host.facts
+        observed.accountProblem = host.serviceAccount?.problem
         return observed
     }
 }

@@ -96,9 +96,23 @@ public final class SSHFleetHost: FleetHost {
                                                  attributes: [.posixPermissions: 0o600]) else {
                 throw HostFailure(host: host.label, message: "cannot stage \(file.remotePath) in \(staging)")
             }
-            requests.append(UploadRequest(localPath: local, remotePath: file.remotePath, mode: file.mode, sha256: file.sha256))
+            requests.append(UploadRequest(localPath: local, remotePath: file.remotePath, mode: file.mode, sha256: file.sha256,
+                                          group: serviceGroup(for: file)))
         }
         _ = try await connection.upload(requests, timeout: nil, progress: nil)
+    }
+
+    /// The account services run as here, as the agent's hello found it.
+    public var serviceAccount: AccountFacts? {
+        hello.host.accounts?.first { $0.name == host.runAs }
+    }
+
+    /// Every file `write` places is for the services. One that others may not read (rendered
+    /// configuration, 0640, holding credentials) goes to the services' group, so they can read
+    /// it and nobody else can; ops scripts (0755) stay the login user's.
+    func serviceGroup(for file: DesiredFile) -> String? {
+        guard file.mode & 0o004 == 0, file.mode & 0o040 != 0, let account = serviceAccount, account.problem == nil else { return nil }
+        return account.group ?? account.gid.map(String.init)
     }
 
     public func restore(path: String, content: [UInt8]?, mode: UInt32) async throws {

@@ -4,7 +4,7 @@ import Yams
 
 extension FleetManifest {
     /// Top-level fields a manifest may have.
-    static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services", "java_home"]
+    static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services", "java_home", "run_as", "limits"]
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
                           "connect_timeout", "command_timeout", "agent_timeout", "forks"]
     static let hostKeys = ["name", "address", "port", "bk_home", "user", "java_home"]
@@ -39,7 +39,10 @@ extension FleetManifest {
         }
 
         let ssh = parseSSH(top["ssh"], reader: reader, baseDir: baseDir)
+        let runAs = parseRunAs(top, reader: reader)
         var hosts = parseHosts(top, reader: reader, defaultBkHome: bkHome, defaultUser: ssh.user)
+        if let runAs { for index in hosts.indices { hosts[index].runAs = runAs } }
+        let openFiles = parseLimits(top, reader: reader)
         let javaHome = reader.string(top, "java_home").map {
             checkedRemotePath($0, node: top["java_home"], field: "java_home", reader: reader)
         }
@@ -87,7 +90,26 @@ extension FleetManifest {
         let services = parsePlacement(top["services"], reader: reader, hosts: hosts)
 
         return FleetManifest(path: path, name: name, bkHome: bkHome, ssh: ssh, hosts: hosts,
-                             release: release, catalogPath: catalog, services: services)
+                             release: release, catalogPath: catalog, services: services, runAs: runAs, openFiles: openFiles)
+    }
+
+    /// `run_as`: an account name, checked like a login name (it travels to every host and
+    /// into `chgrp`). Root only by that name: the agent refuses any other account with uid 0.
+    private static func parseRunAs(_ top: YAMLReader.Mapping, reader: YAMLReader) -> String? {
+        guard let value = reader.string(top, "run_as") else { return nil }
+        guard SafeName.isUserName(value) else {
+            reader.report(top["run_as"], "run_as", "is not a valid account name: '\(value)' (lower-case letters, digits, "
+                + "'_', '-' and '.', starting with a letter or '_')")
+            return nil
+        }
+        return value
+    }
+
+    /// `limits: { nofile: N }`: the open-files limit of every service, over the catalog's.
+    private static func parseLimits(_ top: YAMLReader.Mapping, reader: YAMLReader) -> Int? {
+        guard let node = top["limits"], let map = reader.mapping(node, at: "limits") else { return nil }
+        reader.rejectUnknownKeys(map, allowed: ["nofile"])
+        return reader.integer(map, "nofile", in: SpecLimits.openFiles)
     }
 
     private static func parseSSH(_ node: Node?, reader: YAMLReader, baseDir: String) -> SSHSettings {

@@ -17,6 +17,11 @@ public struct FleetManifest: Sendable {
     public var catalogPath: String?
     /// Placement: which hosts run which service, in manifest order.
     public var services: [Placement]
+    /// The account every service runs as (`run_as`), when the manifest names one; see
+    /// `Host.runAs` for the default.
+    public var runAs: String?
+    /// The open-files limit of every service (`limits.nofile`), overriding the catalog's.
+    public var openFiles: Int?
 
     /// One host of the fleet.
     public struct Host: Sendable, Equatable {
@@ -35,14 +40,25 @@ public struct FleetManifest: Sendable {
         /// A JDK folder on the host (`java_home`, the host's or the fleet's): where the agent
         /// looks for java after `$BK_HOME/service/java` and `$BK_HOME/common/java`.
         public var javaHome: String? = nil
+        /// The account services run as on this host: the manifest's `run_as`, else `blueking`
+        /// (upstream's service account) when the login user is root, else the login user,
+        /// since an agent that is not root can start services only as itself.
+        public var runAs: String
 
-        public init(name: String, address: String, port: Int = 22, bkHome: String, user: String, line: Int? = nil) {
+        public init(name: String, address: String, port: Int = 22, bkHome: String, user: String, line: Int? = nil,
+                    runAs: String? = nil) {
             self.name = name
             self.address = address
             self.port = port
             self.bkHome = bkHome
             self.user = user
             self.line = line
+            self.runAs = runAs ?? Self.defaultRunAs(loginUser: user)
+        }
+
+        /// `blueking` for a root login, else the login user itself.
+        public static func defaultRunAs(loginUser: String) -> String {
+            loginUser == "root" ? "blueking" : loginUser
         }
 
         /// `name (address:port)`, the way hosts are named in messages.

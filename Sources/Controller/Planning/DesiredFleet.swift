@@ -60,6 +60,7 @@ public struct DesiredFleet: Sendable {
             }
             if let options = deploy.options[definition.name] { definition.javaOptions = options }
             definition.javaOptions += release.javaOptions
+            if let openFiles = manifest.openFiles { definition.openFiles = openFiles }
             if artifacts[definition.name] == nil {
                 let jar = "\(release.dir)/\(definition.jar)"
                 do {
@@ -201,6 +202,9 @@ public struct DesiredFleet: Sendable {
             logFile: "\(host.bkHome)/logs/\(catalog.project)/\(definition.logFileOrDefault)")
         spec.javaHome = host.javaHome
         spec.errorLogFile = definition.errorLog.map { "\(host.bkHome)/logs/\(catalog.project)/\($0)" }
+        // In the spec, so the revision changes with them and a new account or limit restarts.
+        spec.user = host.runAs
+        spec.openFiles = definition.openFiles
         spec.revision = revision(of: spec, files: files, key: nil)
         return DesiredInstance(host: host, service: definition.name, artifact: artifact, files: files, spec: spec,
                                releaseDir: releaseDir, releaseJar: "\(releaseDir)/\(jarName)",

@@ -17,6 +17,9 @@ public struct ObservedHost: Sendable {
     public var symlinks: Set<String> = []
     /// The host's facts from its agent's `hello` (which java services will run), when known.
     public var facts: HostFacts? = nil
+    /// Why services cannot run as the host's `runAs` account (from the agent's hello); nil
+    /// when they can or the agent was not asked.
+    public var accountProblem: String?
 
     public init(host: FleetManifest.Host, services: [String: ServiceStatus] = [:], releases: Set<String> = [],
                 files: [String: String] = [:], fileContents: [String: [UInt8]] = [:], diskFree: [String: DiskFree] = [:]) {

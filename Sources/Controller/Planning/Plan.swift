@@ -65,9 +65,14 @@ public struct HostPlan: Sendable {
     /// until the host has a java the release's line accepts.
     public var javaProblems: [String] = []
 
+    /// Why services cannot run as the host's `run_as` account; a deploy with such a host
+    /// changes nothing.
+    public var accountProblem: String?
+
     /// Why this host's part of the plan cannot be carried out, one reason each; empty when it can.
     public var cannot: [String] {
-        (noSpace.map { [$0] } ?? []) + javaProblems + symlinks.map {
+        (accountProblem.map { ["services run as \(host.runAs) here, but \($0)"] } ?? [])
+            + (noSpace.map { [$0] } ?? []) + javaProblems + symlinks.map {
             "\($0) is a symbolic link, not a file: jobfleet neither shows nor replaces what it points to; "
                 + "check where it points, remove it (rm \($0)), then plan or deploy again"
         }

@@ -24,6 +24,7 @@ public enum Planner {
             hostPlan.javaProblems = JavaCheck.problems(instances: instances, facts: seen.facts,
                                                        runtime: desired.catalog.javaRuntime(for: desired.version),
                                                        version: desired.version)
+            if !instances.isEmpty { hostPlan.accountProblem = seen.accountProblem }
             hosts.append(hostPlan)
         }
         let services = orderedServices(desired: desired, only: only)

@@ -209,7 +209,7 @@ extension SSHSession {
     /// Hashes every temporary file on the host and renames the ones that match, in one command.
     private func finish(_ plans: [Plan], expected: [String], stallTimeout: Duration?) throws {
         let items = zip(plans, expected).map {
-            UploadFinish.Item(temporaryPath: $0.temporaryPath, finalPath: $0.request.remotePath, sha256: $1)
+            UploadFinish.Item(temporaryPath: $0.temporaryPath, finalPath: $0.request.remotePath, sha256: $1, group: $0.request.group)
         }
         let result = try exec(UploadFinish.command(for: items), timeout: stallTimeout)
         guard let outcomes = UploadFinish.parse(result.stdoutText, count: items.count) else {
@@ -232,6 +232,12 @@ extension SSHSession {
                 throw SSHError(host: target.label, kind: .remoteFile,
                                message: "verified upload could not be renamed onto \(item.finalPath): \(result.stderrText.trimmingWhitespace())",
                                hint: "a directory may stand at that path, or the directory is not writable")
+            case .groupFailed:
+                throw SSHError(host: target.label, kind: .remoteFile,
+                               message: "verified upload of \(item.finalPath) could not be given to group \(item.group ?? ""): "
+                                   + "\(result.stderrText.trimmingWhitespace()); nothing was placed",
+                               hint: "the login user \(target.user) may chgrp only to groups it is in: log in as root, "
+                                   + "or add \(target.user) to that group, or run the services as the login user (run_as)")
             }
         }
     }

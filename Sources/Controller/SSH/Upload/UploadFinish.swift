@@ -11,6 +11,10 @@ enum UploadFinish {
         var temporaryPath: String
         var finalPath: String
         var sha256: String
+        /// The group the file is given before the rename (`chgrp`), or nil to keep the login
+        /// user's: rendered configuration belongs to the services' group, so they can read a
+        /// file nobody else may.
+        var group: String? = nil
     }
 
     /// What happened to one item.
@@ -23,6 +27,8 @@ enum UploadFinish {
         case unreadable
         /// Verified, but the rename failed (see the command's stderr); the temporary file was removed.
         case renameFailed
+        /// Verified, but the login user could not give it to the group (see stderr); removed.
+        case groupFailed
     }
 
     /// `openssl dgst` when the host has it: it uses the CPU's SHA instructions and hashes
@@ -34,6 +40,7 @@ enum UploadFinish {
           h=$(d < "$1") || { echo unreadable; rm -f -- "$1"; rc=1; return; }
           h=${h%% *}
           if [ "$h" != "$3" ]; then echo "mismatch $h"; rm -f -- "$1"; rc=1
+          elif [ -n "$4" ] && ! chgrp -- "$4" "$1"; then echo "chgrp-failed $h"; rm -f -- "$1"; rc=1
           elif mv -fT -- "$1" "$2"; then echo "placed $h"
           else echo "rename-failed $h"; rm -f -- "$1"; rc=1
           fi
@@ -42,7 +49,7 @@ enum UploadFinish {
 
     /// The command: the fixed function above, then one quoted call per item.
     static func command(for items: [Item]) -> RemoteCommand {
-        let calls = items.map { ShellQuote.command(["f", $0.temporaryPath, $0.finalPath, $0.sha256]) }
+        let calls = items.map { ShellQuote.command(["f", $0.temporaryPath, $0.finalPath, $0.sha256, $0.group ?? ""]) }
         return RemoteCommand(shell: ([function] + calls + ["exit $rc"]).joined(separator: "\n"))
     }
 
@@ -59,6 +66,7 @@ enum UploadFinish {
             case ("mismatch", 2): outcomes.append(.mismatch(actual: String(fields[1])))
             case ("unreadable", 1): outcomes.append(.unreadable)
             case ("rename-failed", 2): outcomes.append(.renameFailed)
+            case ("chgrp-failed", 2): outcomes.append(.groupFailed)
             default: return nil
             }
         }

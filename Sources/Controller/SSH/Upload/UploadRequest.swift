@@ -9,13 +9,17 @@ public struct UploadRequest: Sendable, Hashable {
     /// The file's SHA-256 (lowercase hex) when the caller already knows it, as when one file
     /// goes to many hosts; computed once per upload otherwise.
     public var sha256: String?
+    /// The group the remote file is given before it is renamed into place; nil keeps the
+    /// login user's primary group.
+    public var group: String?
 
-    /// A request to upload `localPath` to `remotePath` with `mode`.
-    public init(localPath: String, remotePath: String, mode: UInt32 = 0o644, sha256: String? = nil) {
+    /// A request to upload `localPath` to `remotePath` with `mode` (and `group`).
+    public init(localPath: String, remotePath: String, mode: UInt32 = 0o644, sha256: String? = nil, group: String? = nil) {
         self.localPath = localPath
         self.remotePath = remotePath
         self.mode = mode
         self.sha256 = sha256
+        self.group = group
     }
 }
 

@@ -11,10 +11,37 @@ public struct HelloRequest: Codable, Sendable, Equatable {
     /// The manifest's `java_home` for this host: where the agent looks for java after
     /// `$BK_HOME/service/java` and `$BK_HOME/common/java` (see `HostFacts.javaPath`).
     public var javaHome: String?
-    /// A hello from `client`.
-    public init(client: String? = nil, javaHome: String? = nil) {
+    /// Accounts the controller means to run services as; the agent answers whether it can
+    /// (`HostFacts.accounts`). Absent from controllers older than the field.
+    public var accounts: [String]?
+    /// A hello from `client`, with the host's `javaHome`, asking about `accounts`.
+    public init(client: String? = nil, javaHome: String? = nil, accounts: [String]? = nil) {
         self.client = client
         self.javaHome = javaHome
+        self.accounts = accounts
+    }
+}
+
+/// Whether the agent can start services as one account, as it read /etc/passwd and /etc/group.
+public struct AccountFacts: Codable, Sendable, Equatable {
+    /// The account's name, as asked.
+    public var name: String
+    /// Its uid, when the account exists.
+    public var uid: UInt32?
+    /// Its primary group's id, when the account exists.
+    public var gid: UInt32?
+    /// Its primary group's name, when /etc/group names it.
+    public var group: String?
+    /// Why services cannot run as it (no such account, uid 0 under another name, an agent
+    /// that is not root and is another account); nil when they can.
+    public var problem: String?
+    /// Facts about the account `name`.
+    public init(name: String, uid: UInt32? = nil, gid: UInt32? = nil, group: String? = nil, problem: String? = nil) {
+        self.name = name
+        self.uid = uid
+        self.gid = gid
+        self.group = group
+        self.problem = problem
     }
 }
 
@@ -93,6 +120,8 @@ public struct HostFacts: Codable, Sendable, Equatable {
     /// Where `javaPath` was found: `$BK_HOME/service/java`, `$BK_HOME/common/java`,
     /// `java_home` or `PATH`.
     public var javaSource: String?
+    /// The accounts `hello` asked about, in the order asked (absent from older agents).
+    public var accounts: [AccountFacts]?
     /// Builds host facts.
     public init(hostname: String, kernel: String, cpus: Int, memoryBytes: UInt64, memoryAvailableBytes: UInt64,
                 diskFreeBytes: UInt64, diskTotalBytes: UInt64, javaVersion: String?, javaError: String?,

@@ -37,6 +37,13 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     /// The version of the bk-job release this spec runs (the release's `VERSION`), for status.
     /// Not part of what runs: `runDefinition` and the revision leave it out.
     public var version: String?
+    /// The account the service runs as (its uid, primary group and supplementary groups, read
+    /// from the host's /etc/passwd and /etc/group when it starts). Nil in specs from before the
+    /// field: those run as the agent's own user, as they always did.
+    public var user: String?
+    /// The open-files limit (`RLIMIT_NOFILE`, soft and hard) the service starts with; nil
+    /// keeps the agent's own.
+    public var openFiles: Int?
 
     /// A spec with defaults for everything but name and command.
     public init(name: String, command: [String], desired: DesiredState = .running, env: [String: String] = [:],
@@ -56,7 +63,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, desired, command, env, workingDirectory, release, health, stopTimeoutSeconds, restart, logFile
-        case errorLogFile, javaHome, revision, version
+        case errorLogFile, javaHome, revision, version, user, openFiles
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +82,8 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         javaHome = try c.decodeIfPresent(String.self, forKey: .javaHome)
         revision = try c.decodeIfPresent(String.self, forKey: .revision)
         version = try c.decodeIfPresent(String.self, forKey: .version)
+        user = try c.decodeIfPresent(String.self, forKey: .user)
+        openFiles = try c.decodeIfPresent(Int.self, forKey: .openFiles)
     }
 
     /// The same spec with `desired` and `version` ignored: what a running process was started
@@ -131,4 +140,13 @@ public struct RestartPolicy: Codable, Sendable, Equatable {
         windowSeconds = try c.decodeIfPresent(Double.self, forKey: .windowSeconds) ?? d.windowSeconds
         resetAfterSeconds = try c.decodeIfPresent(Double.self, forKey: .resetAfterSeconds) ?? d.resetAfterSeconds
     }
+}
+
+/// Bounds both sides check on a spec's numbers.
+public enum SpecLimits {
+    /// `openFiles`: at least enough for a JVM's own files, at most Linux's default
+    /// `fs.nr_open` (a larger value fails at every start).
+    public static let openFiles = 1024...1_048_576
+    /// bk-job's `LimitNOFILE` in upstream's systemd units.
+    public static let defaultOpenFiles = 204_800
 }
