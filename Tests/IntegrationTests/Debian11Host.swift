@@ -12,7 +12,7 @@ final class Debian11Host {
     let home = "/bkhome"
     private var procMounted = false
 
-    /// True where the test can run: as root (chroot, mount) with debootstrap or a cached root.
+    /// True where the test can run: as root (chroot, mount), with debootstrap to make the root.
     /// Under CI it is always true, so a missing tool fails the test instead of skipping it.
     static var available: Bool {
         if Prerequisites.isCI { return true }
