@@ -71,10 +71,16 @@ final class Debian11Host {
         try Command.run("/usr/sbin/chroot", [root, program] + arguments)
     }
 
-    /// A client on `jobfleet-agent rpc` inside the root, which starts the daemon there.
-    func client() throws -> AgentTestClient {
-        try AgentTestClient(executable: "/usr/sbin/chroot", arguments: [root, "/jobfleet-agent", "rpc", "--home", home],
-                            agentDirectory: "\(root)\(home)/.jobfleet")
+    /// A client on `jobfleet-agent rpc` inside the root, which starts the daemon there. With
+    /// `kernel`, the bridge, the daemon it starts and everything that spawns run under
+    /// `strace -f`, which answers the system calls that kernel lacks with ENOSYS.
+    func client(kernel: OldKernel? = nil) throws -> AgentTestClient {
+        let command = ["/usr/sbin/chroot", root, "/jobfleet-agent", "rpc", "--home", home]
+        let prefix = kernel.map { ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "inject=\($0.missing.joined(separator: ","))" +
+            ":error=ENOSYS"] } ?? []
+        let argv = prefix + command
+        return try AgentTestClient(executable: Prerequisites.find(argv[0]) ?? argv[0], arguments: Array(argv.dropFirst()),
+                                   agentDirectory: "\(root)\(home)/.jobfleet")
     }
 
     /// Processes whose root directory is this copy: the agent, the bridge and the services.
@@ -108,4 +114,18 @@ final class Debian11Host {
     private static func check(_ result: CommandResult, _ what: String) throws {
         guard result.succeeded else { throw SandboxError(message: "\(what) failed (\(result.status)): \(result.stderr)") }
     }
+}
+
+/// An older kernel, as far as the agent can tell: the system calls it does not have.
+struct OldKernel: Sendable, CustomStringConvertible {
+    var description: String
+    var missing: [String]
+
+    /// CentOS 7's kernel: Linux 3.10 lacks these, the first four of which the static agent
+    /// (glibc 2.36 and the Swift runtime inside) was seen to try; the rest are what newer code
+    /// is likely to reach for. Red Hat's backports are not modelled.
+    static let linux310 = OldKernel(description: "Linux 3.10", missing: [
+        "clone3", "close_range", "getrandom", "rseq", "statx", "openat2", "faccessat2", "pidfd_open",
+        "pidfd_send_signal", "membarrier", "copy_file_range", "renameat2", "memfd_create", "epoll_pwait2",
+    ])
 }
