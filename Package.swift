@@ -39,7 +39,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        // Two glibc spawn extensions that Swift's Glibc import hides (no logic).
+        // glibc extensions that Swift's Glibc import hides: spawn, accept4, mallopt, NSS pinning (no logic).
         .target(name: "CAgentSupport"),
         .target(
             name: "Agent",

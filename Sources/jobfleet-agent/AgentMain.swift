@@ -8,6 +8,7 @@ import Glibc
 @main
 enum AgentMain {
     static func main() async {
+        NameServices.useBuiltInModulesOnly()
         if let status = RPCFastPath.run(Array(CommandLine.arguments.dropFirst())) {
             exit(status)
         }

@@ -144,12 +144,19 @@ final class AgentTestClient {
     private var buffer = Data()
     private var counter = 0
 
-    private let home: String
+    /// The agent's `.jobfleet` directory as this process sees it, for failure messages.
+    private let agentDirectory: String
 
-    init(binary: String, home: String, environment: [String: String] = [:]) throws {
-        self.home = home
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["rpc", "--home", home]
+    convenience init(binary: String, home: String, environment: [String: String] = [:]) throws {
+        try self.init(executable: binary, arguments: ["rpc", "--home", home], agentDirectory: "\(home)/.jobfleet",
+                      environment: environment)
+    }
+
+    /// A client on any command that ends in `jobfleet-agent rpc`, e.g. one run through `chroot`.
+    init(executable: String, arguments: [String], agentDirectory: String, environment: [String: String] = [:]) throws {
+        self.agentDirectory = agentDirectory
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = input
         process.standardOutput = output
@@ -188,7 +195,7 @@ final class AgentTestClient {
     /// The end of the agent's log and of its daemon's own output, for a failure message.
     private func agentOutput() -> String {
         ["agent.log", "serve.out"].map { name in
-            let text = (try? String(contentsOfFile: "\(home)/.jobfleet/\(name)", encoding: .utf8)) ?? "(none)"
+            let text = (try? String(contentsOfFile: "\(agentDirectory)/\(name)", encoding: .utf8)) ?? "(none)"
             return "--- \(name):\n" + text.split(separator: "\n").suffix(30).joined(separator: "\n")
         }.joined(separator: "\n")
     }

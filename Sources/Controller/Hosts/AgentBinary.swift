@@ -23,7 +23,7 @@ public struct AgentBinary: Sendable {
         }
         throw HostFailure(host: "controller", message: """
             cannot find the jobfleet-agent binary to install on hosts (looked at \(candidates.joined(separator: ", "))); \
-            build it beside jobfleet (swift build -c release --static-swift-stdlib) or set JOBFLEET_AGENT_BINARY
+            build it as the README says (swift build -c release --product jobfleet-agent --static-swift-stdlib -Xswiftc -static-executable -Xlinker -s) and set JOBFLEET_AGENT_BINARY
             """)
     }
 
