@@ -16,12 +16,7 @@ final class ControllerRun: @unchecked Sendable {
     static let current = ControllerRun(directory: ControllerRun.defaultDirectory)
 
     /// Where run lock files live: `$XDG_STATE_HOME/jobfleet/runs` (`~/.local/state/jobfleet/runs`).
-    static var defaultDirectory: String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "\(env["HOME"] ?? NSHomeDirectory())/.local/state"
-        return "\(base)/jobfleet/runs"
-    }
+    static var defaultDirectory: String { "\(ControllerDirectories.state)/runs" }
 
     /// 32 hex digits from the system's random source.
     let token: String

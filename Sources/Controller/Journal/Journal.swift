@@ -14,9 +14,7 @@ public final class Journal: Sendable {
     public static var defaultPath: String {
         let env = ProcessInfo.processInfo.environment
         if let path = env["JOBFLEET_JOURNAL"], !path.isEmpty { return path }
-        let base = env["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "\(env["HOME"] ?? NSHomeDirectory())/.local/state"
-        return "\(base)/jobfleet/journal.sqlite"
+        return "\(ControllerDirectories.state)/journal.sqlite"
     }
 
     /// Opens (creating when needed) the journal at `path`; what is recorded passes through `mask`.

@@ -36,12 +36,7 @@ public final class ChecksumCache: @unchecked Sendable {
     }
 
     /// The default cache file: `$XDG_CACHE_HOME/jobfleet/sha256.json`.
-    public static var defaultFile: String {
-        let env = ProcessInfo.processInfo.environment
-        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "\(env["HOME"] ?? NSHomeDirectory())/.cache"
-        return "\(base)/jobfleet/sha256.json"
-    }
+    public static var defaultFile: String { "\(ControllerDirectories.cache)/sha256.json" }
 
     /// Hex SHA-256 and size of the file at `path`.
     public func sha256(of path: String) throws -> (String, UInt64) {

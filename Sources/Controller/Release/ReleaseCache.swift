@@ -19,9 +19,7 @@ public struct ReleaseCache: Sendable {
     public static var defaultDirectory: String {
         let env = ProcessInfo.processInfo.environment
         if let path = env["JOBFLEET_RELEASE_CACHE"], !path.isEmpty { return path }
-        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "\(env["HOME"] ?? NSHomeDirectory())/.cache"
-        return "\(base)/jobfleet/releases"
+        return "\(ControllerDirectories.cache)/releases"
     }
 
     /// The entry of the tarball whose content hashes to `sha256`: the one already there, or one
