@@ -36,7 +36,8 @@ public enum Checksum {
         return hex(hasher.finalize())
     }
 
-    static func hex(_ digest: SHA256.Digest) -> String {
+    /// Bytes as lowercase hex, two digits each (digests, keys, tokens).
+    public static func hex<Bytes: Sequence>(_ digest: Bytes) -> String where Bytes.Element == UInt8 {
         let digits: [Character] = Array("0123456789abcdef")
         var out = ""
         out.reserveCapacity(64)

@@ -125,8 +125,7 @@ extension Supervisor {
     func revisionKey() -> String {
         if let key = state.revisionKey { return key }
         var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        let key = String((0..<64).map { _ in digits[Int.random(in: 0..<16, using: &generator)] })
+        let key = Checksum.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
         state.revisionKey = key
         dirty = true
         persist()

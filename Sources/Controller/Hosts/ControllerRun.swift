@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// This controller process as its lease owners name it: a random run token kept for the
 /// process's life, and the boot id of the machine it runs on.
@@ -29,7 +30,7 @@ final class ControllerRun: @unchecked Sendable {
     init(directory: String) {
         self.directory = directory
         var generator = SystemRandomNumberGenerator()
-        token = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        token = Checksum.hex((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
         boot = Self.bootID.map { String($0.prefix(8)) } ?? "unknown"
     }
 

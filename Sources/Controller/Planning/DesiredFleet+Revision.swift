@@ -27,10 +27,14 @@ extension DesiredFleet {
     /// nobody without the key can test guesses of a secret against; without one (only before a
     /// host was reached) it is the plain SHA-256 earlier versions used.
     static func revision(of spec: ServiceSpec, files: [DesiredFile], key: [UInt8]?) -> String {
-        let bytes = fingerprint(of: spec, files: files)
+        revision(fingerprint: fingerprint(of: spec, files: files), key: key)
+    }
+
+    /// The revision of fingerprint `bytes`, keyed or not (see `revision(of:files:key:)`).
+    static func revision(fingerprint bytes: [UInt8], key: [UInt8]?) -> String {
         guard let key else { return String(Checksum.sha256(bytes).prefix(16)) }
         let mac = HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key))
-        return String(mac.map { String(format: "%02x", $0) }.joined().prefix(16))
+        return String(Checksum.hex(mac).prefix(16))
     }
 
     /// The fleet with each reached host's revisions keyed by that host's key (`keys`, by host
@@ -43,9 +47,9 @@ extension DesiredFleet {
         for index in keyed.instances.indices {
             let instance = keyed.instances[index]
             guard let key = keys[instance.host.name] else { continue }
-            let files = instance.files + instance.served
-            keyed.instances[index].unkeyedRevision = Self.revision(of: instance.spec, files: files, key: nil)
-            keyed.instances[index].spec.revision = Self.revision(of: instance.spec, files: files, key: key)
+            let bytes = Self.fingerprint(of: instance.spec, files: instance.files + instance.served)
+            keyed.instances[index].unkeyedRevision = Self.revision(fingerprint: bytes, key: nil)
+            keyed.instances[index].spec.revision = Self.revision(fingerprint: bytes, key: key)
         }
         return keyed
     }
