@@ -34,10 +34,12 @@ extension DirectoryHandle {
         case .service: ownerOK = true
         }
         guard ownerOK else {
-            let allowed = trust == .agentPrivate || me == 0 ? Self.userName(me) : "root or \(Self.userName(me))"
-            throw UnsafePathError(message: "\(path) is owned by \(Self.userName(info.st_uid)), but the agent (running as "
-                + "\(Self.userName(me))) only works in directories owned by \(allowed): check nobody else put it there, then "
-                + "`chown \(Self.userName(me)) \(path)`")
+            let accounts = AccountDatabase.host()
+            let agent = Self.userName(me, in: accounts)
+            let allowed = trust == .agentPrivate || me == 0 ? agent : "root or \(agent)"
+            throw UnsafePathError(message: "\(path) is owned by \(Self.userName(info.st_uid, in: accounts)), but the agent (running as "
+                + "\(agent)) only works in directories owned by \(allowed): check nobody else put it there, then "
+                + "`chown \(agent) \(path)`")
         }
         guard mode & 0o022 == 0 else {
             throw UnsafePathError(message: "\(path) is writable by group or others (mode \(String(mode, radix: 8))), so another "
@@ -48,9 +50,9 @@ extension DirectoryHandle {
         }
     }
 
-    /// The account's name, or its number when it has none.
-    static func userName(_ uid: uid_t) -> String {
-        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
-        return String(cString: name)
+    /// The account's name from /etc/passwd (read as services' accounts are, not through NSS),
+    /// or its number when it has none.
+    static func userName(_ uid: uid_t, in accounts: AccountDatabase) -> String {
+        accounts.user(id: uid)?.name ?? "uid \(uid)"
     }
 }
