@@ -64,24 +64,32 @@ struct HTTPProbe {
     static func check(_ spec: HTTPProbeSpec, timeout: Double) -> String? {
         do {
             let target = try parse(spec.url)
-            let deadline = Monotonic.now + timeout
-            let connection = try TCPConnection.open(host: target.host, port: target.port, timeout: timeout)
-            defer { connection.close() }
-            try connection.send(request(target, user: spec.user, password: spec.password), until: deadline)
-            var answer: [UInt8] = []
-            // Without a body check the status line is all we need; with one, read to the end
-            // (the request asked the server to close) or to the bound.
-            while answer.count < maxAnswerBytes {
-                if spec.expectBodyStatus == nil && answer.contains(UInt8(ascii: "\n")) { break }
-                if spec.expectBodyStatus != nil && isComplete(answer) { break }
-                let chunk = try connection.receive(limit: 4096, until: deadline)
-                if chunk.isEmpty { break }
-                answer += chunk
-            }
+            // Without a body check the status line is all we need.
+            let answer = try get(target, user: spec.user, password: spec.password, timeout: timeout,
+                                 wholeBody: spec.expectBodyStatus != nil)
             return verdict(answer, spec: spec, path: target.path)
         } catch {
             return String(describing: error)
         }
+    }
+
+    /// GETs `target` and returns the answer: up to the first line, or (`wholeBody`) to its end
+    /// (the request asked the server to close), at most `maxAnswerBytes`.
+    static func get(_ target: Target, user: String? = nil, password: String? = nil, timeout: Double,
+                    wholeBody: Bool) throws -> [UInt8] {
+        let deadline = Monotonic.now + timeout
+        let connection = try TCPConnection.open(host: target.host, port: target.port, timeout: timeout)
+        defer { connection.close() }
+        try connection.send(request(target, user: user, password: password), until: deadline)
+        var answer: [UInt8] = []
+        while answer.count < maxAnswerBytes {
+            if !wholeBody && answer.contains(UInt8(ascii: "\n")) { break }
+            if wholeBody && isComplete(answer) { break }
+            let chunk = try connection.receive(limit: 4096, until: deadline)
+            if chunk.isEmpty { break }
+            answer += chunk
+        }
+        return answer
     }
 
     /// Judges a whole answer (status line, headers, body) against the spec: nil when healthy.
@@ -115,6 +123,26 @@ struct HTTPProbe {
             }
         }
         return false
+    }
+
+    /// The body of a whole answer, with a chunked transfer encoding taken off.
+    static func decodedBody(of answer: [UInt8]) -> String {
+        let text = body(of: answer)
+        let head = String(decoding: answer.prefix(answer.count - text.utf8.count), as: UTF8.self).lowercased()
+        guard head.split(separator: "\r\n").contains(where: {
+                  $0.hasPrefix("transfer-encoding:") && $0.contains("chunked") }) else { return text }
+        var bytes = Array(text.utf8)[...]
+        var decoded: [UInt8] = []
+        while let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\r")) {
+            let sizeText = String(decoding: bytes[bytes.startIndex..<lineEnd], as: UTF8.self)
+                .split(separator: ";").first.map(String.init) ?? ""
+            guard let size = Int(sizeText.trimmed, radix: 16), size > 0 else { break }
+            let start = lineEnd + 2
+            guard start + size <= bytes.endIndex else { break }
+            decoded += bytes[start..<(start + size)]
+            bytes = bytes[min(start + size + 2, bytes.endIndex)...]
+        }
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     /// The text after the blank line that ends the headers (empty when there is none).

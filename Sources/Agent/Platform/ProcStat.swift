@@ -50,8 +50,13 @@ struct ProcStat: Equatable {
 
 /// The kernel's boot id: different after every reboot, so recorded pids from an earlier boot
 /// are never mistaken for live processes.
+///
+/// `JOBFLEET_BOOT_ID` replaces it where "hosts" share one kernel (containers, the sandbox's
+/// hosts): there a host's start is whatever started its agent after all its processes ended,
+/// and its own boot id (set by what starts it) tells the agent so.
 enum BootID {
     static var current: String? {
-        FileIO.readText("/proc/sys/kernel/random/boot_id").map { $0.trimmed }
+        if let own = getenv("JOBFLEET_BOOT_ID").map({ String(cString: $0).trimmed }), !own.isEmpty { return own }
+        return FileIO.readText("/proc/sys/kernel/random/boot_id").map { $0.trimmed }
     }
 }

@@ -24,6 +24,13 @@ struct StopRecord: Codable, Equatable {
     var thenStart: Bool
 }
 
+/// A start held at the spec's start gates: since the first check that did not pass, and why
+/// the last one did not (nil before the first answer).
+struct GateWait: Codable, Equatable {
+    var since: Date?
+    var reason: String?
+}
+
 /// Everything the agent knows about one service, persisted so that a new agent process
 /// carries on where the last one stopped.
 struct ServiceRecord: Codable, Equatable {
@@ -43,6 +50,8 @@ struct ServiceRecord: Codable, Equatable {
     var health = HealthTracker()
     /// Pruned by an apply: forget the service once its process has exited.
     var pendingRemoval = false
+    /// Set while a start is held at the spec's start gates.
+    var waiting: GateWait?
 
     init(spec: ServiceSpec) { self.spec = spec }
 
@@ -50,6 +59,7 @@ struct ServiceRecord: Codable, Equatable {
     var state: ServiceState {
         if process != nil { return stopping == nil ? .running : .stopping }
         if failedReason != nil { return .failed }
+        if waiting != nil { return .waiting }
         if nextRestartAt != nil { return .backoff }
         return .stopped
     }

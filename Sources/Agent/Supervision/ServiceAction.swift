@@ -6,6 +6,8 @@ import Shared
 enum ServiceAction: Equatable {
     /// Start the service's process from its spec; answer with `spawned` or `spawnFailed`.
     case spawn(SpawnReason)
+    /// Check the start gates now (on another thread); answer with `gatesChecked`.
+    case checkGates([StartGate])
     /// Send this step's signal to the service's process group.
     case signal(StopStep)
     /// Probe the health of process `pid` now; answer with `probed`.

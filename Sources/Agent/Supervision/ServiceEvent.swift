@@ -28,6 +28,9 @@ enum ServiceEvent: Equatable {
     case probeDue
     /// A probe of process `pid` finished: nil error means it passed.
     case probed(pid: Int32, error: String?, at: Date)
+    /// A check asked for by ``ServiceAction/checkGates(_:)`` finished: nil means every gate
+    /// passed, else why one did not.
+    case gatesChecked(failure: String?, at: Date)
     /// The timer set by ``ServiceAction/scheduleTimer(at:)`` went off.
     case timerFired(at: Date)
 }

@@ -33,7 +33,8 @@ extension ServiceMachine {
         } else if let due = record.nextRestartAt {
             actions.append(.scheduleTimer(at: due))
         }
-        if record.spec.desired == .running && record.state == .stopped {
+        // A start held at the gates by the last agent is held again (since when, kept).
+        if record.spec.desired == .running && (record.state == .stopped || record.state == .waiting) {
             actions += spawn(.start)
         }
         return actions
@@ -50,6 +51,7 @@ extension ServiceMachine {
         record.health = HealthTracker(startedAt: now)
         record.nextRestartAt = nil
         record.stopping = nil
+        record.waiting = nil
         if reason == .restart { record.restarts += 1 }
         var actions: [ServiceAction] = [.report(.started(pid: pid, reason: reason))]
         if record.spec.health != nil { actions += scheduleProbe(after: Self.earlyProbeInterval) }
@@ -120,9 +122,11 @@ extension ServiceMachine {
         return actions
     }
 
-    /// The stop timeout passed: the next stop step. The backoff passed: restart. A timer that
+    /// The stop timeout passed: the next stop step. The backoff passed: restart. A held start:
+    /// check its gates again. A timer that
     /// fires early (the wall clock moved back) is set again.
     mutating func timerFired(at now: Date) -> [ServiceAction] {
+        if heldAtGates { return recheckGates() }
         if let stop = record.stopping, let process = record.process {
             guard let next = stop.step.next else { return [] }
             guard now >= stop.deadline else { return [.scheduleTimer(at: stop.deadline)] }

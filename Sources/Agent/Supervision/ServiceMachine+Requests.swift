@@ -27,6 +27,9 @@ extension ServiceMachine {
         case (.stopped, .backoff), (.stopped, .failed):
             record.nextRestartAt = nil
             return []
+        case (.stopped, .waiting):
+            releaseHeldStart()
+            return []
         default:
             return []
         }
@@ -37,6 +40,7 @@ extension ServiceMachine {
         record.spec.desired = .stopped
         record.pendingRemoval = true
         record.nextRestartAt = nil
+        releaseHeldStart()
         guard record.process != nil else { return [.forget] }
         return beginStop(timeout: nil, thenStart: false, at: now)
     }
@@ -58,6 +62,7 @@ extension ServiceMachine {
         record.spec.desired = .stopped
         record.nextRestartAt = nil
         record.failedReason = nil
+        releaseHeldStart()
         return beginStop(timeout: timeout, thenStart: false, at: now)
     }
 

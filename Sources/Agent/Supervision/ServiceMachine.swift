@@ -62,6 +62,7 @@ struct ServiceMachine: Equatable {
         case .exited(let outcome, let now): actions = exited(outcome, at: now)
         case .probeDue: actions = probeDue()
         case .probed(let pid, let error, let now): actions = probed(pid: pid, error: error, at: now)
+        case .gatesChecked(let failure, let now): actions = gatesChecked(failure: failure, at: now)
         case .timerFired(let now): actions = timerFired(at: now)
         }
         if needsSaving(comparedTo: saved) { actions.append(.persist) }
@@ -76,11 +77,16 @@ struct ServiceMachine: Equatable {
         return withoutHealth != saved || record.health.state != saved.health.state
     }
 
-    /// Asks for a spawn unless one is already on its way.
+    /// Asks for a spawn unless one is already on its way (or held at the gates): at once
+    /// without start gates, else after a check of the gates says they pass.
     mutating func spawn(_ reason: SpawnReason) -> [ServiceAction] {
         guard pendingSpawn == nil else { return [] }
         pendingSpawn = reason
-        return [.spawn(reason)]
+        guard !record.spec.startGates.isEmpty else { return [.spawn(reason)] }
+        // Past a backoff's due time: what holds the start now is the gate.
+        record.nextRestartAt = nil
+        if record.waiting == nil { record.waiting = GateWait() }
+        return [.checkGates(record.spec.startGates)]
     }
 
     /// Sets the probe timer.

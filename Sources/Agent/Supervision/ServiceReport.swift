@@ -18,5 +18,9 @@ enum ServiceReport: Equatable {
     case failed(reason: String)
     /// The applied spec differs from the running process's; the controller orders the restart.
     case restartNeeded
+    /// A start is held at its gates (first check, or the reason changed).
+    case waiting(for: [String], reason: String)
+    /// The gates passed after holding a start this long.
+    case gatesPassed(afterSeconds: Double)
     case healthChanged(from: HealthState, to: HealthState, error: String?)
 }

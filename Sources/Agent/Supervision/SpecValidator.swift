@@ -43,5 +43,34 @@ enum SpecValidator {
             default: break
             }
         }
+        try validateGates(spec.startGates, fail: fail)
+    }
+
+    /// Start gates: named services, a Consul port, or tcp/http probes (a command is not
+    /// something to wait on: it would run as the agent on every check).
+    private static func validateGates(_ gates: [StartGate], fail: (String) -> AgentFailure) throws(AgentFailure) {
+        guard gates.count <= 16 else { throw fail("at most 16 start gates, got \(gates.count)") }
+        for gate in gates {
+            guard SafeName.isValid(gate.service) else { throw fail("start gate names an invalid service \(gate.service)") }
+            if let consul = gate.consul {
+                guard (1...65535).contains(consul.port), consul.scheme == "http" || consul.scheme == "https" else {
+                    throw fail("start gate \(gate.service): Consul needs scheme http or https and a port, got \(consul.url)")
+                }
+            } else if gate.probes.isEmpty || gate.probes.count > 64 {
+                throw fail("start gate \(gate.service) needs a Consul endpoint or 1 to 64 probes")
+            }
+            for probe in gate.probes {
+                guard probe.timeoutSeconds > 0 else { throw fail("start gate \(gate.service): timeoutSeconds must be > 0") }
+                switch probe.probe {
+                case .tcp(_, let port) where !(1...65535).contains(port):
+                    throw fail("start gate \(gate.service): port \(port) is out of range")
+                case .http(let http):
+                    do { _ = try HTTPProbe.parse(http.url) } catch { throw fail("start gate \(gate.service): \(error)") }
+                case .command:
+                    throw fail("start gate \(gate.service): a command cannot be a start gate; use tcp or http")
+                default: break
+                }
+            }
+        }
     }
 }

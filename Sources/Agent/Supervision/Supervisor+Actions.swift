@@ -31,6 +31,11 @@ extension Supervisor {
         switch action {
         case .spawn:
             return feed(name, spawn(name)).spawnFailure
+        case .checkGates(let gates):
+            Task {
+                let failure = await Threads.run { StartGateCheck.run(gates) }
+                self.feed(name, .gatesChecked(failure: failure, at: Date()))
+            }
         case .signal(let step):
             if let machine = state.services[name], let process = machine.record.process {
                 signal(process, step.signal, ownChild: machine.ownChild)

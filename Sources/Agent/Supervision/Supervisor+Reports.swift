@@ -29,6 +29,10 @@ extension Supervisor {
             log.error("failed: no more restarts", ["service.name": name, "reason": reason])
         case .restartNeeded:
             log.info("restart needed: the applied spec differs from the running process's", ["service.name": name])
+        case .waiting(let services, let reason):
+            log.info("start held: waiting for \(services.joined(separator: ", "))", ["service.name": name, "reason": reason])
+        case .gatesPassed(let seconds):
+            log.info("start gates passed", ["service.name": name, "waited.seconds": String(Int(seconds.rounded()))])
         case .healthChanged(let from, let to, let error):
             if let error {
                 log.info("health changed", ["service.name": name, "from": from.rawValue, "to": to.rawValue, "error": error])

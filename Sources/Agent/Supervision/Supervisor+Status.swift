@@ -42,6 +42,11 @@ extension Supervisor {
         status.activeRelease = releases.activeRelease(of: name)
         status.nextRestartAt = record.nextRestartAt
         status.failedReason = record.failedReason
+        if let wait = record.waiting {
+            status.waitingFor = record.spec.startGates.map(\.service)
+            status.waitingSince = wait.since
+            status.waitingReason = wait.reason
+        }
         if let process = record.process {
             status.pid = process.pid
             status.startedAt = process.startedAt

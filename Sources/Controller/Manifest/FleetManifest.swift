@@ -1,3 +1,4 @@
+import Shared
 /// A fleet manifest (`fleet.yaml`): which hosts exist, how to reach them, which release to
 /// deploy and which services run where. Loaded and validated by `FleetManifest.load(path:)`.
 public struct FleetManifest: Sendable {
@@ -44,6 +45,8 @@ public struct FleetManifest: Sendable {
         /// (upstream's service account) when the login user is root, else the login user,
         /// since an agent that is not root can start services only as itself.
         public var runAs: String
+        /// This host's Consul agent, when the release's line needs Consul; nil otherwise.
+        public var consul: ConsulEndpoint? = nil
 
         public init(name: String, address: String, port: Int = 22, bkHome: String, user: String, line: Int? = nil,
                     runAs: String? = nil) {

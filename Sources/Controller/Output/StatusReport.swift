@@ -8,8 +8,9 @@ public struct StatusReport: Sendable {
     public struct Row: Sendable, Encodable {
         public var host: String
         public var service: String
-        /// `running`, `stopped`, `backoff`, `failed`, `stopping`, `missing` (placed, unknown to
-        /// the agent) or `unreachable` (the host did not answer).
+        /// `running`, `stopped`, `backoff`, `failed`, `stopping`, `waiting` (held by its agent
+        /// until its start gates pass), `missing` (placed, unknown to the agent) or
+        /// `unreachable` (the host did not answer).
         public var state: String
         public var health: String
         public var pid: Int32?
@@ -30,6 +31,11 @@ public struct StatusReport: Sendable {
         /// Why the last health probe failed, while the instance is not healthy
         /// (`GET /actuator/health answered 200 but reports "status":"DOWN", expected "UP"`).
         public var healthError: String? = nil
+        /// While `waiting`: the services its start waits for, since when, and why the last
+        /// check did not pass.
+        public var waitingFor: [String]? = nil
+        public var waitingSince: Date? = nil
+        public var waitingReason: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case host, service, state, health, pid, release, version
@@ -38,6 +44,7 @@ public struct StatusReport: Sendable {
             case uptimeSeconds = "uptime_seconds", restarts
             case rssBytes = "rss_bytes", cpuPercent = "cpu_percent", lastExit = "last_exit", placed, error
             case healthError = "health_error"
+            case waitingFor = "waiting_for", waitingSince = "waiting_since", waitingReason = "waiting_reason"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -60,6 +67,9 @@ public struct StatusReport: Sendable {
             try c.encode(placed, forKey: .placed)
             try c.encodeIfPresent(error, forKey: .error)
             try c.encodeIfPresent(healthError, forKey: .healthError)
+            try c.encodeIfPresent(waitingFor, forKey: .waitingFor)
+            try c.encodeIfPresent(waitingSince.map(Format.rfc3339), forKey: .waitingSince)
+            try c.encodeIfPresent(waitingReason, forKey: .waitingReason)
         }
     }
 
@@ -112,6 +122,11 @@ public struct StatusReport: Sendable {
                    uptimeSeconds: status.uptimeSeconds, restarts: status.restarts, rssBytes: status.rssBytes,
                    cpuPercent: status.cpuPercent, lastExit: status.lastExit?.summary, placed: placed)
         if status.health.state != .healthy { row.healthError = status.health.lastError }
+        if status.state == .waiting {
+            row.waitingFor = status.waitingFor
+            row.waitingSince = status.waitingSince
+            row.waitingReason = status.waitingReason
+        }
         return row
     }
 
@@ -130,7 +145,8 @@ public struct StatusReport: Sendable {
             var release = row.release.map { String($0.prefix(12)) } ?? "-"
             if let target = row.targetRelease, row.release != nil, row.release != target { release += " (→\(target.prefix(8)))" }
             table.append([
-                row.service + (row.placed ? "" : " (not placed)"), row.host, row.state, row.health, release,
+                row.service + (row.placed ? "" : " (not placed)"), row.host,
+                row.waitingFor.map { StatusText.waiting(for: $0) } ?? row.state, row.health, release,
                 row.version ?? "-", row.pid.map(String.init) ?? "-", row.uptimeSeconds.map(Format.uptime) ?? "-", String(row.restarts),
                 row.rssBytes.map(Format.bytes) ?? "-",
             ])
@@ -149,6 +165,12 @@ public struct StatusReport: Sendable {
         if !problems.isEmpty { out += "\n\n" + Set(problems).sorted().joined(separator: "\n") }
         let unhealthy = rows.compactMap { row in row.healthError.map { "\(row.service)@\(row.host) \(row.health): \($0)" } }
         if !unhealthy.isEmpty { out += "\n\n" + unhealthy.joined(separator: "\n") }
+        let held = rows.compactMap { row -> String? in
+            guard let services = row.waitingFor else { return nil }
+            let since = row.waitingSince.map { " since \(Format.rfc3339($0))" } ?? ""
+            return "\(row.service)@\(row.host) \(StatusText.waiting(for: services))\(since)" + (row.waitingReason.map { ": \($0)" } ?? "")
+        }
+        if !held.isEmpty { out += "\n\n" + held.joined(separator: "\n") }
         return out
     }
 }

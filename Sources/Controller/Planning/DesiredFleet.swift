@@ -94,6 +94,7 @@ public struct DesiredFleet: Sendable {
         }
         issues += attachServed(&instances, manifest: manifest, catalog: catalog, templates: templates, values: values,
                                secretKeys: release.secretKeys)
+        attachStartGates(&instances)
         // The same missing key shows up once per host: report it once.
         var seen = Set<String>()
         issues = issues.filter { seen.insert($0.description).inserted }

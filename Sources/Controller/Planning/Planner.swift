@@ -141,6 +141,10 @@ public enum Planner {
                                   previousRelease: previous)
         case .stopped, .stopping:
             return InstanceChange(instance: instance, action: .start, reasons: ["not running"] + reasons, previousRelease: previous)
+        case .waiting:
+            // Its agent starts it once the gates pass; the rollout's own gate comes first.
+            return InstanceChange(instance: instance, action: .start, reasons: [StatusText.waiting(status)] + reasons,
+                                  previousRelease: previous)
         }
     }
 }

@@ -14,6 +14,7 @@ public enum Readiness {
     /// definition, and healthy.
     public static func problem(_ instance: DesiredInstance, _ status: ServiceStatus?) -> String? {
         guard let status else { return "not known to the agent" }
+        if status.state == .waiting { return StatusText.waiting(status) }
         if status.state != .running { return status.state.rawValue }
         let target = instance.spec.release ?? instance.artifact.id
         if let release = status.release, release != target {
@@ -79,7 +80,7 @@ public enum Readiness {
             return .failed("exited during start-up (\(exit.summary))")
         }
         if let problem = problem(instance, status) {
-            let detail = status.health.lastError.map { ": \($0)" } ?? ""
+            let detail = (status.state == .waiting ? status.waitingReason : status.health.lastError).map { ": \($0)" } ?? ""
             return .pending(problem + detail)
         }
         return .healthy

@@ -44,6 +44,9 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
     /// The open-files limit (`RLIMIT_NOFILE`, soft and hard) the service starts with; nil
     /// keeps the agent's own.
     public var openFiles: Int?
+    /// What the agent waits for before each start of this service (empty: starts at once).
+    /// Part of what runs, so a changed gate is a changed definition like any other.
+    public var startGates: [StartGate] = []
 
     /// A spec with defaults for everything but name and command.
     public init(name: String, command: [String], desired: DesiredState = .running, env: [String: String] = [:],
@@ -63,7 +66,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, desired, command, env, workingDirectory, release, health, stopTimeoutSeconds, restart, logFile
-        case errorLogFile, javaHome, revision, version, user, openFiles
+        case errorLogFile, javaHome, revision, version, user, openFiles, startGates
     }
 
     public init(from decoder: any Decoder) throws {
@@ -84,6 +87,29 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         version = try c.decodeIfPresent(String.self, forKey: .version)
         user = try c.decodeIfPresent(String.self, forKey: .user)
         openFiles = try c.decodeIfPresent(Int.self, forKey: .openFiles)
+        startGates = try c.decodeIfPresent([StartGate].self, forKey: .startGates) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(desired, forKey: .desired)
+        try c.encode(command, forKey: .command)
+        try c.encode(env, forKey: .env)
+        try c.encodeIfPresent(workingDirectory, forKey: .workingDirectory)
+        try c.encodeIfPresent(release, forKey: .release)
+        try c.encodeIfPresent(health, forKey: .health)
+        try c.encode(stopTimeoutSeconds, forKey: .stopTimeoutSeconds)
+        try c.encode(restart, forKey: .restart)
+        try c.encodeIfPresent(logFile, forKey: .logFile)
+        try c.encodeIfPresent(errorLogFile, forKey: .errorLogFile)
+        try c.encodeIfPresent(javaHome, forKey: .javaHome)
+        try c.encodeIfPresent(revision, forKey: .revision)
+        try c.encodeIfPresent(version, forKey: .version)
+        try c.encodeIfPresent(user, forKey: .user)
+        try c.encodeIfPresent(openFiles, forKey: .openFiles)
+        // Absent when empty, so a spec without gates (and its revision) stays as it was.
+        if !startGates.isEmpty { try c.encode(startGates, forKey: .startGates) }
     }
 
     /// The same spec with `desired` and `version` ignored: what a running process was started

@@ -48,6 +48,8 @@ public enum ServiceState: String, Codable, Sendable {
     case backoff
     /// Too many quick failures: no more restarts until an explicit start.
     case failed
+    /// Held before its start until its start gates pass (`waitingFor` says on what).
+    case waiting
 }
 
 /// Health as the checks see it.
@@ -165,6 +167,11 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     public var nextRestartAt: Date?
     /// Why the service is `failed`.
     public var failedReason: String?
+    /// In `waiting`: the services its start waits for (`job-config`), since when, and why the
+    /// last check of its gates did not pass.
+    public var waitingFor: [String]?
+    public var waitingSince: Date?
+    public var waitingReason: String?
     /// Last lines of the service's own log, for `failed` or `backoff` services.
     public var logTail: [String]?
     /// Last lines of its console (stdout/stderr) log, for `failed` or `backoff` services.
