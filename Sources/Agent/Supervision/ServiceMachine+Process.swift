@@ -30,6 +30,9 @@ extension ServiceMachine {
             } else {
                 actions += exited(nil, at: now)
             }
+        } else if rebooted && record.nextRestartAt != nil {
+            // A restart pending when the host went down: the boot starts it afresh.
+            record.nextRestartAt = nil
         } else if let due = record.nextRestartAt {
             actions.append(.scheduleTimer(at: due))
         }
