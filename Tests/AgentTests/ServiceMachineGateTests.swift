@@ -19,13 +19,7 @@ struct ServiceMachineGateTests {
     @Test("every start is held for a gate check", arguments: ServiceMachineStartTests.StartTrigger.allCases)
     func heldOnEveryStart(trigger: ServiceMachineStartTests.StartTrigger) {
         var machine = ServiceMachine(spec: Self.gated())
-        let event: ServiceEvent = switch trigger {
-        case .applied: .applied(Self.gated(), at: t0)
-        case .startRequested: .startRequested
-        case .restartRequested: .restartRequested(timeoutSeconds: nil, at: t0)
-        case .agentStarted: .agentStarted(liveStartTicks: nil, rebooted: false, at: t0)
-        }
-        #expect(machine.handle(event).effects.filter { $0 != .persist } == [.checkGates([Self.gate])])
+        #expect(machine.handle(trigger.event(Self.gated(), at: t0)).effects.filter { $0 != .persist } == [.checkGates([Self.gate])])
         #expect(machine.state == .waiting)
         #expect(machine.record.process == nil)
     }

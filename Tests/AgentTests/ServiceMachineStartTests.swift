@@ -10,18 +10,22 @@ struct ServiceMachineStartTests {
     /// Ways a stopped service that should run comes to be started.
     enum StartTrigger: String, CaseIterable {
         case applied, startRequested, restartRequested, agentStarted
+
+        /// The event, applying `spec` where one is applied.
+        func event(_ spec: ServiceSpec, at time: Date) -> ServiceEvent {
+            switch self {
+            case .applied: .applied(spec, at: time)
+            case .startRequested: .startRequested
+            case .restartRequested: .restartRequested(timeoutSeconds: nil, at: time)
+            case .agentStarted: .agentStarted(liveStartTicks: nil, rebooted: false, at: time)
+            }
+        }
     }
 
     @Test("a service that should run and does not is spawned", arguments: StartTrigger.allCases)
     func spawnOnStart(trigger: StartTrigger) {
         var machine = ServiceMachine(spec: Fixture.spec())
-        let event: ServiceEvent = switch trigger {
-        case .applied: .applied(Fixture.spec(), at: t0)
-        case .startRequested: .startRequested
-        case .restartRequested: .restartRequested(timeoutSeconds: nil, at: t0)
-        case .agentStarted: .agentStarted(liveStartTicks: nil, rebooted: false, at: t0)
-        }
-        #expect(machine.handle(event).effects == [.spawn(.start)])
+        #expect(machine.handle(trigger.event(Fixture.spec(), at: t0)).effects == [.spawn(.start)])
         #expect(machine.pendingSpawn == .start)
 
         let actions = machine.handle(.spawned(pid: Fixture.pid, startTicks: Fixture.startTicks, release: "r1", at: t0))
