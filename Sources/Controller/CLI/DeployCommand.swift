@@ -71,9 +71,8 @@ struct DeployCommand: AsyncParsableCommand {
         }
         guard plan.hasChanges || !plan.settling.isEmpty else {
             // Recorded too: it closes the entry of a deploy that was killed after its last change.
-            if let journal, let entry = try? await journal.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                                                 command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()),
-                                                                 version: context.desired.version) {
+            if let journal, let entry = await journal.beginEntry(fleet: context.manifest.name, manifest: context.manifest.path,
+                                                                 command: "deploy", version: context.desired.version) {
                 await journal.finish(entry, result: "no-op", summary: "nothing to change")
             }
             return 0
@@ -90,9 +89,8 @@ struct DeployCommand: AsyncParsableCommand {
                 return ExitCodes.failed
             }
         }
-        let entry = try? await journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                              command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()),
-                                              version: context.desired.version)
+        let entry = await journal?.beginEntry(fleet: context.manifest.name, manifest: context.manifest.path,
+                                              command: "deploy", version: context.desired.version)
         var options = RolloutOptions()
         options.policy = gate
         options.maxParallel = maxParallel

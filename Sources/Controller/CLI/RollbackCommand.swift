@@ -67,9 +67,8 @@ struct RollbackCommand: AsyncParsableCommand {
         options.maxParallel = maxParallel
         // The version rolled back to, when every instance goes back to the same one.
         let versions = Set(changes.map(\.instance.spec.version))
-        let entry = try? await journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                        command: "rollback", arguments: Array(CommandLine.arguments.dropFirst()),
-                                        version: versions.count == 1 ? versions.first ?? nil : nil)
+        let entry = await journal?.beginEntry(fleet: context.manifest.name, manifest: context.manifest.path,
+                                              command: "rollback", version: versions.count == 1 ? versions.first ?? nil : nil)
         let progress = RolloutProgress(journal: journal, entry: entry)
         let result = await Rollout(plan: rollback.plan, desired: rollback.desired, hosts: context.fleetHosts, options: options,
                                    events: progress.handle).run()

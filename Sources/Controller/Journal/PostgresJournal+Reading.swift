@@ -4,6 +4,10 @@ import PostgresNIO
 /// What `history` and `rollback` read from the shared journal.
 extension PostgresJournal {
     public func history(fleet: String, limit: Int) async throws -> [DeploymentRecord] {
+        try await explained { try await readHistory(fleet: fleet, limit: limit) }
+    }
+
+    private func readHistory(fleet: String, limit: Int) async throws -> [DeploymentRecord] {
         await flush()
         let rows = try await connection.query("""
             SELECT d.id, d.fleet, d.command, d.arguments, d.operator, d.started_at, d.finished_at, d.result, d.summary,
@@ -27,6 +31,10 @@ extension PostgresJournal {
     }
 
     public func steps(of deployment: Int64) async throws -> [StepRecord] {
+        try await explained { try await readSteps(of: deployment) }
+    }
+
+    private func readSteps(of deployment: Int64) async throws -> [StepRecord] {
         await flush()
         let rows = try await connection.query("""
             SELECT at, host, service, kind, message, seconds, ok FROM jobfleet_step
@@ -41,6 +49,10 @@ extension PostgresJournal {
     }
 
     public func releases(fleet: String, host: String, service: String) async throws -> [String] {
+        try await explained { try await readReleases(fleet: fleet, host: host, service: service) }
+    }
+
+    private func readReleases(fleet: String, host: String, service: String) async throws -> [String] {
         let rows = try await connection.query("""
             SELECT r.release FROM jobfleet_instance_release r JOIN jobfleet_deployment d ON d.id = r.deployment_id
             WHERE d.fleet = \(fleet) AND r.host = \(host) AND r.service = \(service) ORDER BY r.id DESC
@@ -52,6 +64,10 @@ extension PostgresJournal {
     }
 
     public func version(fleet: String, host: String, service: String, release: String) async throws -> String? {
+        try await explained { try await readVersion(fleet: fleet, host: host, service: service, release: release) }
+    }
+
+    private func readVersion(fleet: String, host: String, service: String, release: String) async throws -> String? {
         let rows = try await connection.query("""
             SELECT d.version FROM jobfleet_instance_release r JOIN jobfleet_deployment d ON d.id = r.deployment_id
             WHERE d.fleet = \(fleet) AND r.host = \(host) AND r.service = \(service) AND r.release = \(release)
@@ -63,6 +79,10 @@ extension PostgresJournal {
     }
 
     public func leases(fleet: String, limit: Int) async throws -> [LeaseRecord] {
+        try await explained { try await readLeases(fleet: fleet, limit: limit) }
+    }
+
+    private func readLeases(fleet: String, limit: Int) async throws -> [LeaseRecord] {
         await flush()
         let rows = try await connection.query("""
             SELECT host, operator, command, run, token, acquired_at, released_at, note FROM jobfleet_lease

@@ -124,7 +124,19 @@ public final class PostgresJournal: JournalStore, @unchecked Sendable {
 
     // MARK: Writing
 
+    /// `body`'s result; an error from the server or the connection is explained as
+    /// `JournalUnavailable` (postgres-nio's own text says nothing, on purpose).
+    func explained<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as PSQLError {
+            throw JournalUnavailable.explain(error, url: url, passwordSource: "the connection", password: nil)
+        }
+    }
+
     public func begin(fleet: String, manifest: String, command: String, arguments: [String], version: String?) async throws -> Int64 {
+        try await explained { try await insertEntry(fleet: fleet, manifest: manifest, command: command, arguments: arguments, version: version) }
+    }
+
+    private func insertEntry(fleet: String, manifest: String, command: String, arguments: [String], version: String?) async throws -> Int64 {
         let who = OperatorName.current
         var running: [(Int64, String?)] = []
         let rows = try await connection.query(
