@@ -42,7 +42,10 @@ public final class PostgresServer: Sendable {
         self.binaries = binaries
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])
-        dir = "\(base)/postgres-\(UUID().uuidString.prefix(8))"
+        // As root the server runs as nobody, who must be able to reach its directory: under a
+        // base that others cannot enter, it goes to /tmp instead.
+        let parent = getuid() == 0 && !Self.othersCanEnter(base) ? "/tmp" : base
+        dir = "\(parent)/jobfleet-postgres-\(UUID().uuidString.prefix(8))"
         password = "pg-\(UUID().uuidString)"
         port = try Self.freePort()
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -144,6 +147,17 @@ public final class PostgresServer: Sendable {
         guard result.succeeded else {
             let log = (try? String(contentsOfFile: "\(dir)/server.log", encoding: .utf8)) ?? ""
             throw SandboxError(message: "\(program) failed (\(result.status)): \(result.stdout)\(result.stderr)\n\(log.suffix(2000))")
+        }
+    }
+
+    /// True when every directory from `/` down to `path` lets others through (o+x).
+    static func othersCanEnter(_ path: String) -> Bool {
+        var current = URL(fileURLWithPath: path).standardizedFileURL.path
+        while true {
+            var info = stat()
+            guard stat(current, &info) == 0, info.st_mode & 0o001 != 0 else { return false }
+            if current == "/" { return true }
+            current = (current as NSString).deletingLastPathComponent
         }
     }
 
