@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Journal")
 struct JournalTests {
-    func temporaryJournal() throws -> Journal {
-        try Journal(path: FileManager.default.temporaryDirectory
+    func temporaryJournal() throws -> SQLiteJournal {
+        try SQLiteJournal(path: FileManager.default.temporaryDirectory
             .appendingPathComponent("jobfleet-journal-\(UUID().uuidString)/journal.sqlite").path)
     }
 
@@ -34,7 +34,7 @@ struct JournalTests {
     func masksSecrets() throws {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("jobfleet-journal-\(UUID().uuidString)/journal.sqlite").path
-        let journal = try Journal(path: path, mask: SecretMask(env: ["DB_PASSWORD": "pl4nted-secret"]))
+        let journal = try SQLiteJournal(path: path, mask: SecretMask(env: ["DB_PASSWORD": "pl4nted-secret"]))
         let entry = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy",
                                       arguments: ["--note", "pl4nted-secret"])
         journal.step(entry, host: "h1", service: "job-manage", kind: "failed",
@@ -61,7 +61,7 @@ struct JournalTests {
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: inCurrentDirectory + suffix) }
         }
-        let journal = try Journal(path: name)
+        let journal = try SQLiteJournal(path: name)
         let id = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [])
         journal.finish(id, result: "succeeded", summary: "nothing to do")
         #expect(try journal.history(fleet: "prod").map(\.id) == [id])
@@ -103,7 +103,7 @@ struct JournalTests {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         do {
             let old = try DatabaseQueue(path: path)
-            try Journal.migrator.migrate(old, upTo: "v1")
+            try SQLiteJournal.migrator.migrate(old, upTo: "v1")
             try old.write { db in
                 try db.execute(sql: """
                     INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result)
@@ -111,7 +111,7 @@ struct JournalTests {
                     """, arguments: [Date()])
             }
         }
-        let journal = try Journal(path: path)
+        let journal = try SQLiteJournal(path: path)
         let entry = try journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [], version: "3.12.3")
         let records = try journal.history(fleet: "prod")
         #expect(records.count == 2)

@@ -78,13 +78,13 @@ struct PrivateFilesTests {
         let old = umask(0o022)
         defer { umask(old) }
         let path = "\(dir)/state/journal.sqlite"
-        _ = try Journal(path: path)
+        _ = try SQLiteJournal(path: path)
         #expect(try Self.mode(path) == 0o600)
         #expect(try Self.mode("\(dir)/state") == 0o700)
 
         let older = "\(dir)/older.sqlite"
         #expect(FileManager.default.createFile(atPath: older, contents: nil, attributes: [.posixPermissions: 0o644]))
-        _ = try Journal(path: older)
+        _ = try SQLiteJournal(path: older)
         #expect(try Self.mode(older) == 0o600)
     }
 

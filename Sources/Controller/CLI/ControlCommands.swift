@@ -21,8 +21,12 @@ enum Control {
         guard !instances.isEmpty else {
             throw UsageError(message: "\(options.service) is not placed on \(options.fleet.hosts ?? "any host") in \(loaded.manifest.path)")
         }
-        let status = try await withFleetSession(loaded, hosts: instances.map(\.host), lease: .take(command: method.rawValue)) { context in
-            await control(method, options, instances, rolling: options.rolling, healthTimeout: healthTimeout, context: context)
+        // The journal records the leases taken; these commands make no entry of their own.
+        let status = try await options.fleet.withJournal(loaded.manifest) { journal in
+            try await withFleetSession(loaded, hosts: instances.map(\.host),
+                                       lease: .take(command: method.rawValue, journal: journal)) { context in
+                await control(method, options, instances, rolling: options.rolling, healthTimeout: healthTimeout, context: context)
+            }
         }
         if status != 0 { throw ExitCode(status) }
     }

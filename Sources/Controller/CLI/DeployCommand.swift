@@ -43,13 +43,15 @@ struct DeployCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try fleet.loadFleet(services: only)
-        let code = try await withFleetSession(loaded, lease: .take(command: "deploy")) { context in
-            await deploy(context)
+        let code = try await fleet.withJournal(loaded.manifest) { journal in
+            try await withFleetSession(loaded, lease: .take(command: "deploy", journal: journal)) { context in
+                await deploy(context, journal: journal)
+            }
         }
         if code != 0 { throw ExitCode(code) }
     }
 
-    private func deploy(_ context: FleetSession<SSHFleetHost>) async -> Int32 {
+    private func deploy(_ context: FleetSession<SSHFleetHost>, journal: (any JournalStore)?) async -> Int32 {
         let (observed, failed) = await context.observe()
         let plan = Planner.plan(desired: context.desired, observed: observed, unreached: failed.mapValues { "\($0)" },
                                 order: order, only: only.isEmpty ? nil : Set(only))
@@ -67,13 +69,11 @@ struct DeployCommand: AsyncParsableCommand {
             Console.error("this deploy would stop every running instance of the fleet (\(plan.runningBefore)) and start none; nothing was changed. If that is what you want, pass --allow-stop-all as well as --yes")
             return ExitCodes.invalidInput
         }
-        let journal = fleet.openJournal()
         guard plan.hasChanges || !plan.settling.isEmpty else {
             // Recorded too: it closes the entry of a deploy that was killed after its last change.
-            if let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                               command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()),
-                                               version: context.desired.version) {
-                journal?.finish(entry, result: "no-op", summary: "nothing to change")
+            if let journal, let entry = await journal.beginEntry(fleet: context.manifest.name, manifest: context.manifest.path,
+                                                                 command: "deploy", version: context.desired.version) {
+                await journal.finish(entry, result: "no-op", summary: "nothing to change")
             }
             return 0
         }
@@ -89,9 +89,8 @@ struct DeployCommand: AsyncParsableCommand {
                 return ExitCodes.failed
             }
         }
-        let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                        command: "deploy", arguments: Array(CommandLine.arguments.dropFirst()),
-                                        version: context.desired.version)
+        let entry = await journal?.beginEntry(fleet: context.manifest.name, manifest: context.manifest.path,
+                                              command: "deploy", version: context.desired.version)
         var options = RolloutOptions()
         options.policy = gate
         options.maxParallel = maxParallel
@@ -106,7 +105,7 @@ struct DeployCommand: AsyncParsableCommand {
                 journal.release(entry, host: instance.host.name, service: instance.service,
                                 release: instance.artifact.id, revision: instance.spec.revision)
             }
-            journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
+            await journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
         }
         Console.line(RolloutReport.text(result))
         return result.succeeded ? 0 : ExitCodes.failed

@@ -4,7 +4,7 @@ import ArgumentParser
 enum ExitCodes {
     /// Something failed on a host: a command, a health gate, an upload.
     static let failed: Int32 = 1
-    /// A host could not be reached or timed out.
+    /// A host could not be reached or timed out; also the shared journal's database.
     static let unreachable: Int32 = 2
     /// `plan` only: the fleet differs from the manifest.
     static let changesPending: Int32 = 3
@@ -39,6 +39,9 @@ enum ExitCodes {
         case is LeaseHeld: status = leaseHeld
         case let failure as CommandFailure: status = failure.status
         case is SSHError, is HostFailure: status = self.status(of: error)
+        // The shared journal's server is a host the command needs: refused or not reached.
+        case is JournalUnavailable: status = unreachable
+        case is JournalSchemaTooNew: status = failed
         default: return error
         }
         Console.error("\(error)")

@@ -13,8 +13,10 @@ struct FleetOptions: ParsableArguments {
     @Option(help: "How many hosts to work on at once (default: the manifest's ssh.forks).")
     var forks: Int?
 
-    @Option(help: ArgumentHelp("The SQLite journal of deployments (default: ~/.local/state/jobfleet/journal.sqlite).",
-                               valueName: "path"))
+    @Option(help: ArgumentHelp("""
+        The journal: a SQLite file, or a postgresql:// URL of a database a team shares (default: \
+        JOBFLEET_JOURNAL, else the manifest's journal:, else ~/.local/state/jobfleet/journal.sqlite).
+        """, valueName: "path|url"))
     var journal: String?
 
     func validate() throws {
@@ -37,13 +39,33 @@ struct FleetOptions: ParsableArguments {
         return fleet
     }
 
-    /// The journal of deployments; when it cannot be opened the command carries on without
-    /// history, and says so.
-    func openJournal() -> Journal? {
-        do { return try Journal(path: journal ?? Journal.defaultPath, mask: Console.secrets) } catch {
-            Console.warn("journal unavailable (\(error)); continuing without history")
-            return nil
+    /// The journal this command uses: `--journal`, else `JOBFLEET_JOURNAL`, else the manifest's
+    /// `journal:`, else the default SQLite file. A malformed URL is a `UsageError`.
+    func journalLocation(_ manifest: FleetManifest) throws -> JournalLocation {
+        do { return try JournalLocation.resolve(option: journal, manifest: manifest.journal) } catch {
+            throw UsageError(message: error.message)
         }
+    }
+
+    /// Runs `body` with the journal of deployments open, and closes it (writing what is still
+    /// queued) however `body` ends. A shared (PostgreSQL) journal that cannot be opened stops
+    /// the command before any host is contacted, with what failed and what to do: deploying
+    /// unrecorded would hide the deploy from the team. A SQLite file that cannot be opened is
+    /// a warning, and the command carries on without history, as it always has.
+    func withJournal<T>(_ manifest: FleetManifest, _ body: ((any JournalStore)?) async throws -> T) async throws -> T {
+        let location = try journalLocation(manifest)
+        if let password = location.password() { Console.hideSecrets(Console.secrets.adding([password])) }
+        let journal: (any JournalStore)?
+        do {
+            journal = try await location.open(mask: Console.secrets, warn: { Console.warn($0) })
+        } catch let error where !location.isShared {
+            Console.warn("journal unavailable (\(error)); continuing without history")
+            journal = nil
+        }
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body(journal)) } catch { outcome = .failure(error) }
+        await journal?.close()
+        return try outcome.get()
     }
 
     private func hostNames(_ list: String) -> [String] {

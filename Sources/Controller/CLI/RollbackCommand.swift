@@ -27,30 +27,28 @@ struct RollbackCommand: AsyncParsableCommand {
         let loaded = try fleet.loadFleet(services: service.map { [$0] } ?? [])
         let instances = loaded.desired.instances.filter { service == nil || $0.service == service }
         let hosts = Array(Set(instances.map(\.host.name))).compactMap(loaded.manifest.host(named:))
-        try await withFleetSession(loaded, hosts: hosts, lease: .take(command: "rollback")) { context in
-            try await rollback(instances, context: context)
+        try await fleet.withJournal(loaded.manifest) { journal in
+            try await withFleetSession(loaded, hosts: hosts, lease: .take(command: "rollback", journal: journal)) { context in
+                try await rollback(instances, context: context, journal: journal)
+            }
         }
     }
 
     /// Works out each instance's previous release, asks, and rolls back.
-    private func rollback(_ instances: [DesiredInstance], context: FleetSession<SSHFleetHost>) async throws {
+    private func rollback(_ instances: [DesiredInstance], context: FleetSession<SSHFleetHost>,
+                          journal: (any JournalStore)?) async throws {
         if !context.unreachable.isEmpty {
             Console.error("\(context.unreachable.count) host(s) not reached: \(context.unreachable.keys.sorted().joined(separator: ", ")); nothing was rolled back")
             throw ExitCode(ExitCodes.combined(context.unreachable.values.map(ExitCodes.status(of:))))
         }
-        let journal = fleet.openJournal()
         var statuses: [String: [ServiceStatus]] = [:]
         for (host, answer) in await context.statuses() {
             if case .success(let result) = answer { statuses[host] = result.services }
         }
-        let fleetName = context.manifest.name
+        let known = await JournalReleases.read(journal, fleet: context.manifest.name, instances: instances)
         let rollback = Planner.rollback(desired: context.desired, instances: instances, statuses: statuses, to: to,
-            history: { instance in
-                (try? journal?.releases(fleet: fleetName, host: instance.host.name, service: instance.service)) ?? []
-            },
-            version: { instance, release in
-                (try? journal?.version(fleet: fleetName, host: instance.host.name, service: instance.service, release: release)) ?? nil
-            })
+            history: { instance in known.releases[instance.label] ?? [] },
+            version: { instance, release in known.versions[instance.label]?[release] ?? nil })
         let changes = rollback.plan.hosts.flatMap(\.changes)
         for problem in rollback.problems { Console.error(problem) }
         guard rollback.problems.isEmpty, !changes.isEmpty else { throw ExitCode(ExitCodes.failed) }
@@ -69,9 +67,8 @@ struct RollbackCommand: AsyncParsableCommand {
         options.maxParallel = maxParallel
         // The version rolled back to, when every instance goes back to the same one.
         let versions = Set(changes.map(\.instance.spec.version))
-        let entry = try? journal?.begin(fleet: context.manifest.name, manifest: context.manifest.path,
-                                        command: "rollback", arguments: Array(CommandLine.arguments.dropFirst()),
-                                        version: versions.count == 1 ? versions.first ?? nil : nil)
+        let entry = await journal?.beginEntry(fleet: context.manifest.name, manifest: context.manifest.path,
+                                              command: "rollback", version: versions.count == 1 ? versions.first ?? nil : nil)
         let progress = RolloutProgress(journal: journal, entry: entry)
         let result = await Rollout(plan: rollback.plan, desired: rollback.desired, hosts: context.fleetHosts, options: options,
                                    events: progress.handle).run()
@@ -81,7 +78,7 @@ struct RollbackCommand: AsyncParsableCommand {
                 journal.release(entry, host: change.instance.host.name, service: change.instance.service,
                                 release: change.instance.spec.release ?? "", revision: change.instance.spec.revision)
             }
-            journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
+            await journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
         }
         Console.line(RolloutReport.text(result, command: "rollback"))
         if !result.succeeded { throw ExitCode(ExitCodes.failed) }

@@ -3,13 +3,13 @@ import Foundation
 /// Shows a rollout as it runs (one plain line per event; on a terminal, upload progress redraws
 /// one line) and writes each event to the journal.
 final class RolloutProgress: @unchecked Sendable {
-    let journal: Journal?
+    let journal: (any JournalStore)?
     let entry: Int64?
     private let lock = NSLock()
     private var uploads: [String: (sent: UInt64, total: UInt64)] = [:]
     private var lastDraw = ContinuousClock.now
 
-    init(journal: Journal?, entry: Int64?) {
+    init(journal: (any JournalStore)?, entry: Int64?) {
         self.journal = journal
         self.entry = entry
     }

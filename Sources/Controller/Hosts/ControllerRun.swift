@@ -75,6 +75,16 @@ final class ControllerRun: @unchecked Sendable {
         return endedRun(at: "\(directory)/\(token).lock", remove: false)
     }
 
+    /// True when a journal entry still marked running, written by the run `label` names
+    /// (`run <token>@<boot>`), can be closed as interrupted: it is this run's own (a new entry
+    /// replaces it), or its run provably ended here (`hasEnded`). An entry without a run comes
+    /// from a version that recorded none, when the journal was one operator's file, and is
+    /// closed as it was then. Any other run may still be working, on this machine or another.
+    func abandoned(_ label: String?) -> Bool {
+        guard let label else { return true }
+        return label == self.label || hasEnded(label)
+    }
+
     /// The run token in a lease owner (`… run <32 hex>@<boot>`), or nil. The owner comes from a
     /// host, so only hex digits are accepted before it becomes part of a path.
     static func token(in owner: String) -> String? {

@@ -2,8 +2,9 @@
 enum SessionLease: Sendable {
     /// No lease: the command changes nothing that a deploy orders.
     case none
-    /// The lease on every connected host, or on none, for `command` (named in the owner).
-    case take(command: String)
+    /// The lease on every connected host, or on none, for `command` (named in the owner);
+    /// `journal` records each lease taken and given back.
+    case take(command: String, journal: (any JournalStore)? = nil)
 }
 
 /// Connects to `hosts` with `connector`, takes the lease when asked (on every connected host or
@@ -24,9 +25,11 @@ func withFleetSession<Connector: FleetHostConnecting, T>(
         }
     }
     var holder: LeaseHolder?
-    if case .take(let command) = lease {
+    if case .take(let command, let journal) = lease {
+        let name = fleet.manifest.name
         let taking = LeaseHolder(hosts: Array(connected.values),
-                                 owner: LeaseHolder.owner(command: command, fleet: fleet.manifest.name), warn: warn)
+                                 owner: LeaseHolder.owner(command: command, fleet: name), warn: warn,
+                                 record: { event in journal?.lease(event, fleet: name) })
         do {
             try await taking.acquire()
         } catch {

@@ -15,13 +15,17 @@ final class LeaseHolder: @unchecked Sendable {
     let run: ControllerRun
     /// Tells the operator what happened to a lease without stopping the command.
     private let warn: @Sendable (String) -> Void
+    /// Hears every lease taken, given back or taken over (the journal records them).
+    private let record: @Sendable (LeaseEvent) -> Void
     private let lock = NSLock()
     private var tokens: [String: UInt64] = [:]
     private var renewal: Task<Void, Never>?
 
     init(hosts: [any FleetHost], owner: String, ttl: Double = 120, renewInterval: Duration = .seconds(30),
-         run: ControllerRun = .current, warn: @escaping @Sendable (String) -> Void) {
+         run: ControllerRun = .current, warn: @escaping @Sendable (String) -> Void,
+         record: @escaping @Sendable (LeaseEvent) -> Void = { _ in }) {
         self.hosts = hosts
+        self.record = record
         self.run = run
         self.owner = owner
         self.ttl = ttl
@@ -45,6 +49,7 @@ final class LeaseHolder: @unchecked Sendable {
             do {
                 let lease = try await granted(answer)
                 lock.withLock { tokens[answer.host.host.name] = lease.token }
+                record(.taken(host: answer.host.host.name, lease: lease))
                 await answer.host.useFence(lease.token)
             } catch {
                 refusal = refusal ?? error
@@ -83,7 +88,11 @@ final class LeaseHolder: @unchecked Sendable {
         renewal?.cancel()
         await renewal?.value
         await forEachHeld(held) { host, token in
-            _ = try? await host.lease(LeaseRequest(action: .release, owner: self.owner, token: token))
+            // One not given back (the host went away) lapses at its expiry; the journal then
+            // shows it as never released.
+            if (try? await host.lease(LeaseRequest(action: .release, owner: self.owner, token: token))) != nil {
+                self.record(.released(host: host.host.name, token: token, at: Date()))
+            }
             await host.useFence(nil)
         }
     }
@@ -145,6 +154,7 @@ final class LeaseHolder: @unchecked Sendable {
     private func takeOver(_ host: any FleetHost, from holder: LeaseInfo) async throws -> LeaseInfo? {
         _ = try await host.lease(LeaseRequest(action: .release, owner: holder.owner, token: holder.token))
         warn("\(host.host.label): took over the lease of \(holder.owner), which no longer runs")
+        record(.takenOver(host: host.host.name, holder: holder, by: owner, at: Date()))
         return try await host.lease(LeaseRequest(action: .acquire, owner: owner, ttlSeconds: ttl)).lease
     }
 

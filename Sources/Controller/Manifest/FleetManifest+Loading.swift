@@ -4,7 +4,8 @@ import Yams
 
 extension FleetManifest {
     /// Top-level fields a manifest may have.
-    static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services", "java_home", "run_as", "limits"]
+    static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services", "java_home", "run_as", "limits",
+                                "journal"]
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
                           "connect_timeout", "command_timeout", "agent_timeout", "forks"]
     static let hostKeys = ["name", "address", "port", "bk_home", "user", "java_home"]
@@ -88,9 +89,24 @@ extension FleetManifest {
         }
         let catalog = reader.string(top, "catalog").map { LocalPath.absolute($0, relativeTo: baseDir) }
         let services = parsePlacement(top["services"], reader: reader, hosts: hosts)
+        let journal = parseJournal(top, reader: reader, baseDir: baseDir)
 
         return FleetManifest(path: path, name: name, bkHome: bkHome, ssh: ssh, hosts: hosts,
-                             release: release, catalogPath: catalog, services: services, runAs: runAs, openFiles: openFiles)
+                             release: release, catalogPath: catalog, services: services, runAs: runAs, openFiles: openFiles,
+                             journal: journal)
+    }
+
+    /// `journal`: a postgresql:// URL (checked here; a problem is reported without the
+    /// password), or a SQLite file relative to the manifest.
+    private static func parseJournal(_ top: YAMLReader.Mapping, reader: YAMLReader, baseDir: String) -> String? {
+        guard let value = reader.string(top, "journal"), !value.isEmpty else { return nil }
+        guard PostgresURL.isPostgres(value) else { return LocalPath.absolute(value, relativeTo: baseDir) }
+        do {
+            _ = try PostgresURL(value)
+        } catch {
+            reader.report(top["journal"], "journal", error.message)
+        }
+        return value
     }
 
     /// `run_as`: an account name, checked like a login name (it travels to every host and

@@ -23,6 +23,9 @@ public struct FleetManifest: Sendable {
     public var runAs: String?
     /// The open-files limit of every service (`limits.nofile`), overriding the catalog's.
     public var openFiles: Int?
+    /// The journal (`journal:`): a postgresql:// URL, or a SQLite file made absolute; nil for
+    /// the default. `--journal` and `JOBFLEET_JOURNAL` come first.
+    public var journal: String? = nil
 
     /// One host of the fleet.
     public struct Host: Sendable, Equatable {

@@ -36,6 +36,10 @@ public struct StatusReport: Sendable {
         public var waitingFor: [String]? = nil
         public var waitingSince: Date? = nil
         public var waitingReason: String? = nil
+        /// Who holds the host's deployment lease now (its owner as the agent reports it), and
+        /// since when; absent when nobody does.
+        public var leaseHolder: String? = nil
+        public var leaseSince: Date? = nil
 
         enum CodingKeys: String, CodingKey {
             case host, service, state, health, pid, release, version
@@ -45,6 +49,7 @@ public struct StatusReport: Sendable {
             case rssBytes = "rss_bytes", cpuPercent = "cpu_percent", lastExit = "last_exit", placed, error
             case healthError = "health_error"
             case waitingFor = "waiting_for", waitingSince = "waiting_since", waitingReason = "waiting_reason"
+            case leaseHolder = "lease_holder", leaseSince = "lease_since"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -70,12 +75,29 @@ public struct StatusReport: Sendable {
             try c.encodeIfPresent(waitingFor, forKey: .waitingFor)
             try c.encodeIfPresent(waitingSince.map(Format.rfc3339), forKey: .waitingSince)
             try c.encodeIfPresent(waitingReason, forKey: .waitingReason)
+            try c.encodeIfPresent(leaseHolder, forKey: .leaseHolder)
+            try c.encodeIfPresent(leaseSince.map(Format.rfc3339), forKey: .leaseSince)
         }
+    }
+
+    /// A deployment lease held on a host when its agent answered.
+    public struct HostLease: Sendable {
+        public var host: String
+        /// The owner as the lease carries it: `user@host jobfleet COMMAND FLEET pid N run TOKEN@BOOT`.
+        public var holder: String
+        /// When the agent granted it.
+        public var since: Date
+        /// How long it had been held when the agent answered (by the agent's clock).
+        public var heldSeconds: Double
+        /// When it lapses unless renewed.
+        public var expiresAt: Date
     }
 
     public var rows: [Row]
     /// Services in catalog order, for the counts table.
     public var services: [String]
+    /// The leases held now, by host name.
+    public var leases: [HostLease] = []
 
     /// Builds the report. `statuses[host]` is the agent's answer, or the error it failed with.
     public static func build(desired: DesiredFleet, statuses: [String: Result<StatusResult, any Error>]) -> StatusReport {
@@ -103,10 +125,20 @@ public struct StatusReport: Sendable {
                 continue
             }
         }
+        var leases: [HostLease] = []
+        for host in desired.manifest.hosts {
+            guard case .success(let status)? = statuses[host.name], let lease = status.lease else { continue }
+            leases.append(HostLease(host: host.name, holder: lease.owner, since: lease.acquiredAt,
+                                    heldSeconds: max(0, status.at.timeIntervalSince(lease.acquiredAt)), expiresAt: lease.expiresAt))
+            for index in rows.indices where rows[index].host == host.name {
+                rows[index].leaseHolder = lease.owner
+                rows[index].leaseSince = lease.acquiredAt
+            }
+        }
         let order = desired.catalog.services.map(\.name)
         rows.sort { (order.firstIndex(of: $0.service) ?? .max, $0.host) < (order.firstIndex(of: $1.service) ?? .max, $1.host) }
         let services = order.filter { name in rows.contains { $0.service == name } }
-        return StatusReport(rows: rows, services: services)
+        return StatusReport(rows: rows, services: services, leases: leases)
     }
 
     static func row(_ host: String, _ service: String, _ status: ServiceStatus?, target: String?, placed: Bool) -> Row {
@@ -161,6 +193,13 @@ public struct StatusReport: Sendable {
             ])
         }
         var out = Format.table(table) + "\n\n" + Format.table(counts)
+        if !leases.isEmpty {
+            var held = [["HOST", "LEASE HELD BY", "SINCE", "FOR"]]
+            for lease in leases {
+                held.append([lease.host, lease.holder, Format.rfc3339(lease.since), Format.uptime(lease.heldSeconds)])
+            }
+            out += "\n\n" + Format.table(held)
+        }
         let problems = rows.compactMap { row in row.error.map { "\(row.host): \($0)" } }
         if !problems.isEmpty { out += "\n\n" + Set(problems).sorted().joined(separator: "\n") }
         let unhealthy = rows.compactMap { row in row.healthError.map { "\(row.service)@\(row.host) \(row.health): \($0)" } }

@@ -39,6 +39,12 @@ public struct SecretMask: Sendable {
         values = found.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }
 
+    /// This mask hiding `more` values as well (those `maskable` allows).
+    public func adding(_ more: [String]) -> SecretMask {
+        let all = Set(values + more.filter(Self.maskable))
+        return SecretMask(values: all.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 })
+    }
+
     /// `text` with every secret hidden.
     public func callAsFunction(_ text: String) -> String {
         var result = text

@@ -69,6 +69,30 @@ struct LeaseHolderTests {
         #expect(hosts.allSatisfy { $0.leases.requests.count == 2 }, "a second release asks nothing")
     }
 
+    @Test("every lease taken, taken over and given back is reported for the journal")
+    func reportsLeaseEvents() async throws {
+        let dead = try endedRunOwner()
+        let stale = hosts[1].leases.seed(owner: dead)
+        let events = Events()
+        let holder = LeaseHolder(hosts: hosts, owner: LeaseHolder.owner(command: "deploy", fleet: "test", run: run),
+                                 run: run, warn: { _ in }, record: { events.add($0) })
+        try await holder.acquire()
+        let taken = events.all.compactMap { if case let .taken(host, lease) = $0 { (host, lease) } else { nil } }
+        #expect(Set(taken.map(\.0)) == ["h1", "h2", "h3"])
+        #expect(taken.allSatisfy { $0.1.owner == holder.owner })
+        #expect(events.all.contains { if case let .takenOver("h2", holder: old, by: owner, at: _) = $0 { old == stale && owner == holder.owner } else { false } })
+        await holder.release()
+        let released = events.all.compactMap { if case let .released(host, token, _) = $0 { "\(host):\(token)" } else { nil } }
+        #expect(Set(released) == Set(taken.map { "\($0.0):\($0.1.token)" }))
+    }
+
+    final class Events: @unchecked Sendable {
+        private let lock = NSLock()
+        private var events: [LeaseEvent] = []
+        func add(_ event: LeaseEvent) { lock.withLock { events.append(event) } }
+        var all: [LeaseEvent] { lock.withLock { events } }
+    }
+
     @Test("another operator's lease on one host refuses the whole fleet, naming the holder; no lease is kept")
     func refusedByAnotherOperator() async throws {
         let alice = hosts[1].leases.seed(owner: "alice@bastion-2 manual")

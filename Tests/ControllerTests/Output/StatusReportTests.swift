@@ -10,7 +10,7 @@ struct StatusReportTests {
     }
 
     /// h1 answers, running job-config on release 3.12.3 and job-manage still on 3.12.2; h2 does not answer.
-    func report() throws -> StatusReport {
+    func report(lease: LeaseInfo? = nil, at: Date = Date()) throws -> StatusReport {
         let fixture = try PlanningFixture()
         let desired = try fixture.desired()
         var services: [ServiceStatus] = []
@@ -25,7 +25,7 @@ struct StatusReportTests {
             services.append(status)
         }
         let answer = StatusResult(agent: AgentInfo(version: "0.1.0", protocolVersions: [1], pid: 1, startedAt: Date(), bkHome: "/data/bkee"),
-                                  at: Date(), lease: nil, services: services)
+                                  at: at, lease: lease, services: services)
         return StatusReport.build(desired: desired, statuses: ["h1": .success(answer), "h2": .failure(Unreachable())])
     }
 
@@ -59,5 +59,22 @@ struct StatusReportTests {
         let unreached = try #require(rows.first { $0.host == "h2" })
         #expect(unreached.state == "unreachable")
         #expect(String(decoding: try encoder.encode(unreached), as: UTF8.self).contains(#""version":null"#))
+    }
+
+    @Test("a host's lease shows who holds it and since when, in text and in each of its JSON rows")
+    func lease() throws {
+        let since = Date(timeIntervalSince1970: 1_800_000_000)
+        let owner = "alice@bastion jobfleet deploy prod pid 42 run 0123456789abcdef0123456789abcdef@1a2b3c4d"
+        let report = try report(lease: LeaseInfo(owner: owner, token: 5, acquiredAt: since, expiresAt: since + 120), at: since + 65)
+        let lines = report.text().split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("HOST") && $0.contains("LEASE HELD BY") })
+        #expect(lines[header].split(separator: " ", omittingEmptySubsequences: true) == ["HOST", "LEASE", "HELD", "BY", "SINCE", "FOR"])
+        #expect(lines[header + 1].hasPrefix("h1    \(owner)  \(Format.rfc3339(since))  1m05s"), "\(lines[header + 1])")
+        let row = try #require(report.rows.first { $0.host == "h1" })
+        let json = String(decoding: try Console.jsonEncoder().encode(row), as: UTF8.self)
+        #expect(json.contains(#""lease_holder":"alice@bastion jobfleet deploy prod"#) && json.contains(#""lease_since":"2027-01-15T08:00:00.000Z""#), "\(json)")
+        let free = try #require(try self.report().rows.first { $0.host == "h1" })
+        #expect(!String(decoding: try Console.jsonEncoder().encode(free), as: UTF8.self).contains("lease_"))
+        #expect(!(try self.report().text().contains("LEASE HELD BY")))
     }
 }

@@ -1,31 +1,34 @@
 import Foundation
 import GRDB
 
-/// The controller's SQLite journal: every deployment-like command, its steps, results and
-/// durations, and the release each instance ended on. History, audit and rollback read it; the
-/// fleet itself (the agents) stays the source of truth for what runs.
-public final class Journal: Sendable {
+/// The journal in a SQLite file on this machine (the default): every deployment-like command,
+/// its steps, results and durations, the release each instance ended on, and the leases taken.
+/// History, audit and rollback read it; the fleet itself (the agents) stays the source of truth
+/// for what runs.
+public final class SQLiteJournal: JournalStore {
     let db: DatabaseQueue
     public let path: String
     /// Applied to every message, summary and argument list before it is stored.
     let mask: SecretMask
+    /// This process's run: recorded with each entry, and what tells whether a running entry's
+    /// controller has ended.
+    let run: ControllerRun
 
-    /// `$JOBFLEET_JOURNAL`, else `$XDG_STATE_HOME/jobfleet/journal.sqlite` (`~/.local/state/…`).
-    public static var defaultPath: String {
-        let env = ProcessInfo.processInfo.environment
-        if let path = env["JOBFLEET_JOURNAL"], !path.isEmpty { return path }
-        return "\(ControllerDirectories.state)/journal.sqlite"
-    }
+    /// `$XDG_STATE_HOME/jobfleet/journal.sqlite` (`~/.local/state/jobfleet/journal.sqlite`).
+    public static var standardPath: String { "\(ControllerDirectories.state)/journal.sqlite" }
+
+    public var location: String { path }
 
     /// Opens (creating when needed) the journal at `path`; what is recorded passes through `mask`.
-    public init(path: String = Journal.defaultPath, mask: SecretMask = .urlsOnly) throws {
+    init(path: String = SQLiteJournal.standardPath, mask: SecretMask = .urlsOnly, run: ControllerRun = .current) throws {
         self.path = path
         self.mask = mask
+        self.run = run
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             // The default directory is jobfleet's own and is tightened; a directory the operator
-            // chose (JOBFLEET_JOURNAL, --journal) is created private but otherwise left alone.
-            try PrivateFiles.makeDirectory(directory, tighten: path == Self.defaultPath)
+            // chose (JOBFLEET_JOURNAL, --journal, the manifest) is created private but otherwise left alone.
+            try PrivateFiles.makeDirectory(directory, tighten: path == Self.standardPath)
         }
         // SQLite gives its journal and WAL files the database file's mode: 0600 covers them.
         try PrivateFiles.prepare(path)
@@ -75,22 +78,42 @@ public final class Journal: Sendable {
         migrator.registerMigration("v2-version") { db in
             try db.alter(table: "deployment") { t in t.add(column: "version", .text) }
         }
+        // The run that wrote an entry, and the leases taken.
+        migrator.registerMigration("v3-runs-leases") { db in
+            try db.alter(table: "deployment") { t in t.add(column: "run", .text) }
+            try db.create(table: "lease") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("fleet", .text).notNull().indexed()
+                t.column("host", .text).notNull()
+                t.column("operator", .text).notNull()
+                t.column("command", .text).notNull()
+                t.column("run", .text).notNull()
+                t.column("token", .integer).notNull()
+                t.column("acquiredAt", .datetime).notNull()
+                t.column("releasedAt", .datetime)
+                t.column("note", .text)
+            }
+        }
         return migrator
     }
 
     /// Starts a journal entry; `version` is the release version it deploys, when known. Entries
-    /// of the same fleet still marked running belong to a controller that died: they are
-    /// marked interrupted.
+    /// of the same fleet still marked running are marked interrupted when their controller has
+    /// provably ended (see `ControllerRun.abandoned`): another operator's running entry is left alone.
     public func begin(fleet: String, manifest: String, command: String, arguments: [String],
                       version: String? = nil) throws -> Int64 {
         let who = OperatorName.current
         return try db.write { db in
-            try db.execute(sql: "UPDATE deployment SET result = 'interrupted', finishedAt = ? WHERE fleet = ? AND result = 'running'",
-                           arguments: [Date(), fleet])
+            let running = try Row.fetchAll(db, sql: "SELECT id, run FROM deployment WHERE fleet = ? AND result = 'running'",
+                                           arguments: [fleet])
+            for row in running where run.abandoned(row["run"]) {
+                try db.execute(sql: "UPDATE deployment SET result = 'interrupted', finishedAt = ? WHERE id = ?",
+                               arguments: [Date(), row["id"] as Int64])
+            }
             try db.execute(sql: """
-                INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result, version)
-                VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
-                """, arguments: [fleet, manifest, command, mask(arguments.joined(separator: " ")), who, Date(), version])
+                INSERT INTO deployment (fleet, manifest, command, arguments, operator, startedAt, result, version, run)
+                VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)
+                """, arguments: [fleet, manifest, command, mask(arguments.joined(separator: " ")), who, Date(), version, run.label])
             return db.lastInsertedRowID
         }
     }
@@ -165,60 +188,59 @@ public final class Journal: Sendable {
                 """, arguments: [fleet, host, service, release])
         }
     }
-}
 
-/// One journal entry.
-public struct DeploymentRecord: Sendable, Codable {
-    public var id: Int64
-    public var fleet: String
-    public var command: String
-    public var arguments: String
-    public var `operator`: String
-    public var startedAt: Date
-    public var finishedAt: Date?
-    public var result: String
-    public var summary: String
-    /// The release version the entry deployed; nil for other commands and older entries.
-    public var version: String?
-    public var steps: Int
-    public var failedSteps: Int
-
-    init(row: Row) {
-        id = row["id"]
-        fleet = row["fleet"]
-        command = row["command"]
-        arguments = row["arguments"]
-        self.operator = row["operator"]
-        startedAt = row["startedAt"]
-        finishedAt = row["finishedAt"]
-        result = row["result"]
-        summary = row["summary"]
-        version = row["version"]
-        steps = row["steps"] ?? 0
-        failedSteps = row["failedSteps"] ?? 0
+    /// Records a lease event. Like steps, a failure to record is ignored.
+    public func lease(_ event: LeaseEvent, fleet: String) {
+        try? db.write { db in
+            switch event {
+            case let .taken(host, lease):
+                let record = LeaseRecord(fleet: fleet, host: host, lease: lease)
+                try db.execute(sql: """
+                    INSERT INTO lease (fleet, host, operator, command, run, token, acquiredAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [fleet, host, record.operator, record.command, record.run, record.token, record.acquiredAt])
+            case let .released(host, token, at):
+                try db.execute(sql: """
+                    UPDATE lease SET releasedAt = ?, note = 'released'
+                    WHERE fleet = ? AND host = ? AND token = ? AND run = ? AND releasedAt IS NULL
+                    """, arguments: [at, fleet, host, Int64(clamping: token), run.label])
+            case let .takenOver(host, holder, by, at):
+                try db.execute(sql: """
+                    UPDATE lease SET releasedAt = ?, note = ? WHERE fleet = ? AND host = ? AND token = ? AND releasedAt IS NULL
+                    """, arguments: [at, "taken over by \(LeaseOwner(by).operator) (\(LeaseOwner(by).run))", fleet, host,
+                                     Int64(clamping: holder.token)])
+            }
+        }
     }
 
-    /// Wall time, when finished.
-    public var seconds: Double? { finishedAt.map { $0.timeIntervalSince(startedAt) } }
+    /// The leases taken on `fleet`'s hosts, newest first.
+    public func leases(fleet: String, limit: Int = 50) throws -> [LeaseRecord] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM lease WHERE fleet = ? ORDER BY acquiredAt DESC, id DESC LIMIT ?",
+                             arguments: [fleet, limit]).map { row in
+                LeaseRecord(fleet: row["fleet"], host: row["host"], operator: row["operator"], command: row["command"],
+                            run: row["run"], token: row["token"], acquiredAt: row["acquiredAt"],
+                            releasedAt: row["releasedAt"], note: row["note"])
+            }
+        }
+    }
+
+    /// Nothing to flush: every write above has finished when it returns.
+    public func close() {}
 }
 
-/// One step of a journal entry.
-public struct StepRecord: Sendable, Codable {
-    public var at: Date
-    public var host: String?
-    public var service: String?
-    public var kind: String
-    public var message: String
-    public var seconds: Double?
-    public var ok: Bool
-
+extension DeploymentRecord {
     init(row: Row) {
-        at = row["at"]
-        host = row["host"]
-        service = row["service"]
-        kind = row["kind"]
-        message = row["message"]
-        seconds = row["seconds"]
-        ok = row["ok"]
+        self.init(id: row["id"], fleet: row["fleet"], command: row["command"], arguments: row["arguments"],
+                  operator: row["operator"], startedAt: row["startedAt"], finishedAt: row["finishedAt"],
+                  result: row["result"], summary: row["summary"], version: row["version"],
+                  steps: row["steps"] ?? 0, failedSteps: row["failedSteps"] ?? 0)
     }
 }
+
+extension StepRecord {
+    init(row: Row) {
+        self.init(at: row["at"], host: row["host"], service: row["service"], kind: row["kind"],
+                  message: row["message"], seconds: row["seconds"], ok: row["ok"])
+    }
+}
+
