@@ -106,7 +106,8 @@ struct DeployCommand: AsyncParsableCommand {
                 journal.release(entry, host: instance.host.name, service: instance.service,
                                 release: instance.artifact.id, revision: instance.spec.revision)
             }
-            journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
+            journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result),
+                           bytes: result.uploadedBytes > 0 ? (result.uploadedBytes, result.sentBytes) : nil)
         }
         Console.line(RolloutReport.text(result))
         return result.succeeded ? 0 : ExitCodes.failed

@@ -75,6 +75,13 @@ public final class Journal: Sendable {
         migrator.registerMigration("v2-version") { db in
             try db.alter(table: "deployment") { t in t.add(column: "version", .text) }
         }
+        // Bytes a deploy placed on hosts and sent to them; older entries have none.
+        migrator.registerMigration("v3-bytes") { db in
+            try db.alter(table: "deployment") { t in
+                t.add(column: "bytesPlaced", .integer)
+                t.add(column: "bytesSent", .integer)
+            }
+        }
         return migrator
     }
 
@@ -116,10 +123,12 @@ public final class Journal: Sendable {
     }
 
     /// Closes the entry with its result (`succeeded`, `failed`, `no-op`) and a one-line summary.
-    public func finish(_ deployment: Int64, result: String, summary: String) {
+    /// `bytes` are what the entry placed on hosts and what it sent for that, when it uploaded.
+    public func finish(_ deployment: Int64, result: String, summary: String, bytes: (placed: UInt64, sent: UInt64)? = nil) {
         try? db.write { db in
-            try db.execute(sql: "UPDATE deployment SET result = ?, summary = ?, finishedAt = ? WHERE id = ?",
-                           arguments: [result, mask(summary), Date(), deployment])
+            try db.execute(sql: "UPDATE deployment SET result = ?, summary = ?, finishedAt = ?, bytesPlaced = ?, bytesSent = ? WHERE id = ?",
+                           arguments: [result, mask(summary), Date(), bytes.map { Int64($0.placed) }, bytes.map { Int64($0.sent) },
+                                       deployment])
         }
     }
 
@@ -182,6 +191,10 @@ public struct DeploymentRecord: Sendable, Codable {
     public var version: String?
     public var steps: Int
     public var failedSteps: Int
+    /// Bytes of files the entry placed on hosts, and bytes it sent over SSH to do so (less
+    /// when hosts had chunks of them); nil for entries that uploaded nothing or are older.
+    public var bytesPlaced: Int64?
+    public var bytesSent: Int64?
 
     init(row: Row) {
         id = row["id"]
@@ -196,6 +209,8 @@ public struct DeploymentRecord: Sendable, Codable {
         version = row["version"]
         steps = row["steps"] ?? 0
         failedSteps = row["failedSteps"] ?? 0
+        bytesPlaced = row["bytesPlaced"]
+        bytesSent = row["bytesSent"]
     }
 
     /// Wall time, when finished.
