@@ -149,6 +149,17 @@ struct ChunkTransferTests {
         #expect(Checksum.sha256(repaired) == victim, "the chunk was sent again and is whole")
         let output = deploy.stdout + deploy.stderr
         #expect(output.contains("placed (") && output.contains("sent)"), "\(output)")
+        // history --json keeps its fields and adds the bytes placed and sent.
+        let history = try fleet.cli.run(["history", "-f", manifest, "--json", "--limit", "1"])
+        let entry = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any], "\(history.stdout)")
+        for key in ["id", "command", "result", "summary", "startedAt"] { #expect(entry[key] != nil, "\(key): \(entry)") }
+        let placedBytes = try #require(entry["bytesPlaced"] as? Int, "\(entry)")
+        let sentBytes = try #require(entry["bytesSent"] as? Int, "\(entry)")
+        #expect(placedBytes == (try FileManager.default.attributesOfItem(atPath: jar)[.size] as? Int))
+        let victimSize = ((stored?["recipe"] as? [String: Any])?["chunks"] as? [[String: Any]])?
+            .first { $0["sha256"] as? String == victim }?["size"] as? Int ?? 0
+        #expect(sentBytes >= victimSize && sentBytes < victimSize + (64 << 10),
+                "only the corrupt chunk and the plan (twice) travel: \(sentBytes) bytes sent, chunk \(victimSize): \(entry)")
     }
 
     @Test("collection removes chunks no retained file uses, and never one a retained release needs")
