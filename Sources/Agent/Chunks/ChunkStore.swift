@@ -17,6 +17,8 @@ final class ChunkStore {
     let root: DirectoryHandle
     private let recipes: DirectoryHandle
     private var fanout: [String: DirectoryHandle] = [:]
+    /// Buckets where a chunk was named since the last ``syncBuckets()``.
+    private var renamed: Set<String> = []
     private var lockFD: Int32 = -1
 
     init(paths: AgentPaths) throws {
@@ -97,6 +99,7 @@ final class ChunkStore {
     func commit(_ staged: Staged) throws {
         guard let dir = try bucket(staged.digest, create: false) else { return }
         try dir.rename(staged.name, to: staged.digest)
+        renamed.insert(String(staged.digest.prefix(2)))
     }
 
     func discard(_ staged: Staged) {
@@ -108,9 +111,10 @@ final class ChunkStore {
         try? (try? bucket(digest, create: false))?.remove(digest)
     }
 
-    /// Flushes the names committed in each bucket to disk.
+    /// Flushes the names committed since the last call to disk.
     func syncBuckets() {
-        for dir in fanout.values { dir.sync() }
+        for name in renamed { fanout[name]?.sync() }
+        renamed.removeAll()
     }
 
     /// Records that the file at `path` (absolute) is made of `recipe`'s chunks.
