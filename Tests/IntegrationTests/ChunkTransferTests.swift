@@ -194,6 +194,33 @@ struct ChunkTransferTests {
         #expect(again.succeeded)
     }
 
+    @Test("Spring-Boot-shaped fat jars start with java -jar and get healthy, and their next release sends a small part of what it places")
+    func fatJarsAndUpgrade() throws {
+        _ = try ensureAgent()
+        let current = "\(fleet.sandbox.dir)/fat-release", next = "\(fleet.sandbox.dir)/fat-release-next"
+        for (out, extra) in [(current, [String]()), (next, ["--next"])] {
+            let build = try Command.run("/bin/bash", ["\(Sandbox.repoRoot)/deploy/standin/build", "--out", out, "--fat-mb", "8",
+                                                      "--quiet"] + extra)
+            #expect(build.succeeded, "\(build.stdout)\(build.stderr)")
+        }
+        let placement = [("job-config", ["h1"]), ("job-manage", ["h1"])]
+        let manifest = try fleet.manifest(placement, release: current, name: "fleet-fat.yaml")
+        let first = try fleet.deploy(manifest)
+        #expect(first.succeeded, "\(first.stdout)\(first.stderr)")
+        let upgrade = try fleet.deploy(try fleet.manifest(placement, release: next, name: "fleet-fat.yaml"))
+        #expect(upgrade.succeeded, "\(upgrade.stdout)\(upgrade.stderr)")
+        let rows = try fleet.status(manifest)
+        for instance in ["job-config@h1", "job-manage@h1"] {
+            #expect(rows[instance]?["health"] as? String == "healthy", "\(instance): \(rows[instance] ?? [:])")
+        }
+        let history = try fleet.cli.run(["history", "-f", manifest, "--json", "--limit", "1"])
+        let entry = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any], "\(history.stdout)")
+        let placed = try #require(entry["bytesPlaced"] as? Int, "\(entry)")
+        let sent = try #require(entry["bytesSent"] as? Int, "\(entry)")
+        #expect(placed > 16 << 20, "two jars of about 8 MiB: \(entry)")
+        #expect(sent < placed / 4, "the upgrade sends the changed libraries and classes only: \(sent) of \(placed)")
+    }
+
     @Test("a plan naming a path outside BK_HOME, through '..' or into the agent's own directory is refused before anything is written")
     func unsafePaths() throws {
         _ = try ensureAgent()
