@@ -11,7 +11,7 @@ public struct AgentCommand: AsyncParsableCommand {
             running `jobfleet-agent rpc`, which relays JSON lines to the daemon's Unix socket.
             """,
         version: JobFleetVersion.current,
-        subcommands: [ServeCommand.self, RPCCommand.self]
+        subcommands: [ServeCommand.self, RPCCommand.self, ReceiveCommand.self]
     )
 
     public init() {}

@@ -15,7 +15,7 @@ public struct JobFleetCommand: AsyncParsableCommand {
         subcommands: [
             PlanCommand.self, DeployCommand.self, StatusCommand.self, LogsCommand.self,
             StartCommand.self, StopCommand.self, RestartCommand.self, RollbackCommand.self,
-            HistoryCommand.self, DoctorCommand.self, ExecCommand.self, CopyCommand.self,
+            HistoryCommand.self, DoctorCommand.self, ExecCommand.self, CopyCommand.self, ChunkStatsCommand.self,
         ]
     )
 

@@ -126,13 +126,15 @@ final class FakeFleetHost: FleetHost, @unchecked Sendable {
     }
 
     func upload(_ artifacts: [(artifact: ReleaseArtifact, remotePath: String)],
-                progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+                progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws -> UploadStats {
         lock.withLock {
             for item in artifacts {
                 releases.insert("\(item.artifact.service)/\(item.artifact.id)")
                 recorder.note("upload \(item.artifact.service)@\(host.name)")
             }
         }
+        let bytes = artifacts.reduce(0) { $0 + $1.artifact.size }
+        return UploadStats(placedBytes: bytes, sentBytes: bytes)
     }
 
     func write(_ files: [DesiredFile]) async throws {

@@ -82,6 +82,7 @@ for name in "${names[@]}"; do
 done
 
 packer_out=$(java -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Duser.timezone=UTC \
+  -Dstandin.fat-mb="$fat_mb" -Dstandin.generation="$generation" -Dstandin.lib-dir="${JOBFLEET_STANDIN_LIBS:-/usr/share/java}" \
   -cp "$classes" jobfleet.standin.build.Packer "$classes" "$stage" "$version" "$pad" "$source_hash" "$knobs" \
   "${selected[@]}") || die "writing the jars into $stage/backend failed (see above)"
 written=0 unchanged=0

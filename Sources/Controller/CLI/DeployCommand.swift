@@ -105,7 +105,8 @@ struct DeployCommand: AsyncParsableCommand {
                 journal.release(entry, host: instance.host.name, service: instance.service,
                                 release: instance.artifact.id, revision: instance.spec.revision)
             }
-            await journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result))
+            await journal.finish(entry, result: result.succeeded ? "succeeded" : "failed", summary: RolloutReport.summary(result),
+                                 bytes: result.uploadedBytes > 0 ? (result.uploadedBytes, result.sentBytes) : nil)
         }
         Console.line(RolloutReport.text(result))
         return result.succeeded ? 0 : ExitCodes.failed

@@ -88,7 +88,9 @@ enum RolloutReport {
         var parts = controlled.map { ["\(result.restarted.count) \($0)"] }
             ?? ["\(result.started.count) started", "\(result.restarted.count) replaced"]
         if !result.settled.isEmpty { parts.append("\(result.settled.count) waited for") }
-        if result.uploadedBytes > 0 { parts.append("\(Format.bytes(result.uploadedBytes)) uploaded") }
+        if result.uploadedBytes > 0 {
+            parts.append("\(Format.bytes(result.uploadedBytes)) placed (\(Format.bytes(result.sentBytes)) sent)")
+        }
         if !result.reverted.isEmpty { parts.append("\(result.reverted.count) reverted") }
         if !result.failures.isEmpty { parts.append("\(result.failures.count) failed") }
         return parts.joined(separator: ", ")

@@ -15,9 +15,11 @@ public protocol FleetHost: AnyObject, Sendable {
     /// from `expected`, the content) of each managed file.
     func inventory(artifacts: [(ReleaseArtifact, String)], files: [DesiredFile]) async throws -> Inventory
 
-    /// Uploads each jar to its release path (verified, then renamed into place).
+    /// Uploads each jar to its release path (verified, then renamed into place); says how
+    /// many bytes were placed and how many had to be sent.
+    @discardableResult
     func upload(_ artifacts: [(artifact: ReleaseArtifact, remotePath: String)],
-                progress: (@Sendable (_ sent: UInt64, _ total: UInt64) -> Void)?) async throws
+                progress: (@Sendable (_ sent: UInt64, _ total: UInt64) -> Void)?) async throws -> UploadStats
 
     /// Replaces managed files atomically (temporary name, fsync, rename), with their modes.
     func write(_ files: [DesiredFile]) async throws
@@ -153,5 +155,18 @@ extension FleetHost {
             throw UnexpectedAgentReply(host: host.name, expected: .lease)
         }
         return result
+    }
+}
+
+/// What an upload to one host placed, and what it sent to do so.
+public struct UploadStats: Sendable, Hashable {
+    /// Bytes of the files placed.
+    public var placedBytes: UInt64
+    /// Bytes sent over SSH for them: chunk data the host lacked, or whole files.
+    public var sentBytes: UInt64
+
+    public init(placedBytes: UInt64, sentBytes: UInt64) {
+        self.placedBytes = placedBytes
+        self.sentBytes = sentBytes
     }
 }

@@ -53,22 +53,42 @@ public final class SSHFleetHost: FleetHost {
         return HostScripts.parseCat(result.stdout)
     }
 
+    /// Sends the jars as chunks through `jobfleet-agent receive` (``ChunkedPush``): the host
+    /// says which chunks it lacks, gets only those, and builds and verifies each jar. A jar the
+    /// host could not build because chunks in its store were corrupt is sent again once: the
+    /// host removed those chunks, so the second session sends them.
+    @discardableResult
     public func upload(_ artifacts: [(artifact: ReleaseArtifact, remotePath: String)],
-                       progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
-        let requests = artifacts.map {
-            UploadRequest(localPath: $0.artifact.localPath, remotePath: $0.remotePath, mode: 0o644, sha256: $0.artifact.sha256)
+                       progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws -> UploadStats {
+        var pending: [ChunkedPush.Item] = []
+        for item in artifacts {
+            let file = try await ChunkLibrary.shared.file(path: item.artifact.localPath, sha256: item.artifact.sha256,
+                                                          size: item.artifact.size)
+            pending.append(ChunkedPush.Item(file: file, remotePath: item.remotePath, mode: 0o644))
         }
-        let sizes = artifacts.map(\.artifact.size)
-        let total = sizes.reduce(0, +)
-        do {
-            try await connection.upload(requests, timeout: nil) { step in
-                let done = sizes.prefix(step.fileIndex).reduce(0, +) + step.bytesDone
-                progress?(done, total)
+        let push = ChunkedPush(hostLabel: host.label, agentPath: AgentBinary.remotePath(on: host), home: host.bkHome)
+        var stats = UploadStats(placedBytes: 0, sentBytes: 0)
+        for attempt in 1...2 {
+            let outcome: ChunkedPush.Outcome
+            do {
+                outcome = try await push.run(pending, over: connection, progress: progress)
+            } catch {
+                throw await spaceFailure(for: artifacts) ?? HostFailure(host: host.label, message: "upload failed: \(error)",
+                                                                        unreachable: HostFailure.isUnreachable(error))
             }
-        } catch let error as SSHError where error.kind == .remoteFile {
-            // SFTP (version 3) reports a full disk as a bare failure: look at the free space.
-            throw await spaceFailure(for: artifacts) ?? error
+            stats.sentBytes += outcome.streamBytes
+            stats.placedBytes += pending.filter { outcome.placed.contains($0.remotePath) }.reduce(0) { $0 + $1.file.recipe.size }
+            if outcome.failed.isEmpty { return stats }
+            let resend = outcome.failed.filter { !$0.corrupt.isEmpty }
+            if attempt == 2 || resend.count != outcome.failed.count {
+                let first = outcome.failed[0]
+                throw HostFailure(host: host.label, message: "upload of \(first.path) failed: \(first.message); nothing was placed there"
+                                      + (outcome.failed.count > 1 ? " (and \(outcome.failed.count - 1) more file(s))" : ""))
+            }
+            let again = Set(resend.map(\.path))
+            pending = pending.filter { again.contains($0.remotePath) }
         }
+        return stats
     }
 
     /// A failure saying which file system is too full for `artifacts`, when one is; nil when

@@ -18,8 +18,9 @@ public protocol JournalStore: AnyObject, Sendable {
     func step(_ deployment: Int64, host: String?, service: String?, kind: String, message: String, seconds: Double?, ok: Bool)
     /// Records the release an instance runs after `deployment`.
     func release(_ deployment: Int64, host: String, service: String, release: String, revision: String?)
-    /// Closes the entry with its result and a one-line summary.
-    func finish(_ deployment: Int64, result: String, summary: String) async
+    /// Closes the entry with its result and a one-line summary, and the bytes it placed on
+    /// hosts and sent to them when it uploaded.
+    func finish(_ deployment: Int64, result: String, summary: String, bytes: (placed: UInt64, sent: UInt64)?) async
 
     /// The most recent entries of `fleet`, newest first.
     func history(fleet: String, limit: Int) async throws -> [DeploymentRecord]
@@ -39,6 +40,13 @@ public protocol JournalStore: AnyObject, Sendable {
     func close() async
 }
 
+extension JournalStore {
+    /// Closes an entry that uploaded nothing.
+    public func finish(_ deployment: Int64, result: String, summary: String) async {
+        await finish(deployment, result: result, summary: summary, bytes: nil)
+    }
+}
+
 /// One journal entry.
 public struct DeploymentRecord: Sendable, Codable {
     public var id: Int64
@@ -54,6 +62,10 @@ public struct DeploymentRecord: Sendable, Codable {
     public var version: String?
     public var steps: Int
     public var failedSteps: Int
+    /// Bytes of files the entry placed on hosts, and bytes it sent over SSH to do so (less
+    /// when hosts had chunks of them); nil for entries that uploaded nothing or are older.
+    public var bytesPlaced: Int64? = nil
+    public var bytesSent: Int64? = nil
 
     /// Wall time, when finished.
     public var seconds: Double? { finishedAt.map { $0.timeIntervalSince(startedAt) } }

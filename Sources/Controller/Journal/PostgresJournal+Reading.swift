@@ -11,7 +11,7 @@ extension PostgresJournal {
         await flush()
         let rows = try await connection.query("""
             SELECT d.id, d.fleet, d.command, d.arguments, d.operator, d.started_at, d.finished_at, d.result, d.summary,
-                   d.version,
+                   d.version, d.bytes_placed, d.bytes_sent,
                    (SELECT count(*) FROM jobfleet_step s WHERE s.deployment_id = d.id) AS steps,
                    (SELECT count(*) FROM jobfleet_step s WHERE s.deployment_id = d.id AND NOT s.ok) AS failed_steps
             FROM jobfleet_deployment d WHERE d.fleet = \(fleet) ORDER BY d.id DESC LIMIT \(limit)
@@ -25,7 +25,8 @@ extension PostgresJournal {
                 operator: try cells["operator"].decode(String.self), startedAt: try cells["started_at"].decode(Date.self),
                 finishedAt: try cells["finished_at"].decode(Date?.self), result: try cells["result"].decode(String.self),
                 summary: try cells["summary"].decode(String.self), version: try cells["version"].decode(String?.self),
-                steps: Int(try cells["steps"].decode(Int64.self)), failedSteps: Int(try cells["failed_steps"].decode(Int64.self))))
+                steps: Int(try cells["steps"].decode(Int64.self)), failedSteps: Int(try cells["failed_steps"].decode(Int64.self)),
+                bytesPlaced: try cells["bytes_placed"].decode(Int64?.self), bytesSent: try cells["bytes_sent"].decode(Int64?.self)))
         }
         return records
     }

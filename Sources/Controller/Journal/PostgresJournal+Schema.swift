@@ -16,7 +16,8 @@ extension PostgresJournal {
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 fleet text NOT NULL, manifest text NOT NULL, command text NOT NULL, arguments text NOT NULL,
                 operator text NOT NULL, run text, started_at timestamptz NOT NULL, finished_at timestamptz,
-                result text NOT NULL, summary text NOT NULL DEFAULT '', version text)
+                result text NOT NULL, summary text NOT NULL DEFAULT '', version text,
+                bytes_placed bigint, bytes_sent bigint)
             """,
             "CREATE INDEX jobfleet_deployment_fleet ON jobfleet_deployment (fleet, id)",
             """

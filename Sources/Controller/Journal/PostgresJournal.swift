@@ -173,9 +173,11 @@ public final class PostgresJournal: JournalStore, @unchecked Sendable {
             """, what: "a release"))
     }
 
-    public func finish(_ deployment: Int64, result: String, summary: String) async {
+    public func finish(_ deployment: Int64, result: String, summary: String, bytes: (placed: UInt64, sent: UInt64)?) async {
+        let placed = bytes.map { Int64(clamping: $0.placed) }, sent = bytes.map { Int64(clamping: $0.sent) }
         queue.yield(.query("""
-            UPDATE jobfleet_deployment SET result = \(result), summary = \(mask(summary)), finished_at = \(Date())
+            UPDATE jobfleet_deployment SET result = \(result), summary = \(mask(summary)), finished_at = \(Date()),
+                bytes_placed = \(placed), bytes_sent = \(sent)
             WHERE id = \(deployment)
             """, what: "the result"))
         await flush()

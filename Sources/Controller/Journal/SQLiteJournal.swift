@@ -94,6 +94,13 @@ public final class SQLiteJournal: JournalStore {
                 t.column("note", .text)
             }
         }
+        // Bytes a deploy placed on hosts and sent to them; older entries have none.
+        migrator.registerMigration("v4-bytes") { db in
+            try db.alter(table: "deployment") { t in
+                t.add(column: "bytesPlaced", .integer)
+                t.add(column: "bytesSent", .integer)
+            }
+        }
         return migrator
     }
 
@@ -139,10 +146,12 @@ public final class SQLiteJournal: JournalStore {
     }
 
     /// Closes the entry with its result (`succeeded`, `failed`, `no-op`) and a one-line summary.
-    public func finish(_ deployment: Int64, result: String, summary: String) {
+    /// `bytes` are what the entry placed on hosts and what it sent for that, when it uploaded.
+    public func finish(_ deployment: Int64, result: String, summary: String, bytes: (placed: UInt64, sent: UInt64)? = nil) {
         try? db.write { db in
-            try db.execute(sql: "UPDATE deployment SET result = ?, summary = ?, finishedAt = ? WHERE id = ?",
-                           arguments: [result, mask(summary), Date(), deployment])
+            try db.execute(sql: "UPDATE deployment SET result = ?, summary = ?, finishedAt = ?, bytesPlaced = ?, bytesSent = ? WHERE id = ?",
+                           arguments: [result, mask(summary), Date(), bytes.map { Int64($0.placed) }, bytes.map { Int64($0.sent) },
+                                       deployment])
         }
     }
 
@@ -233,7 +242,8 @@ extension DeploymentRecord {
         self.init(id: row["id"], fleet: row["fleet"], command: row["command"], arguments: row["arguments"],
                   operator: row["operator"], startedAt: row["startedAt"], finishedAt: row["finishedAt"],
                   result: row["result"], summary: row["summary"], version: row["version"],
-                  steps: row["steps"] ?? 0, failedSteps: row["failedSteps"] ?? 0)
+                  steps: row["steps"] ?? 0, failedSteps: row["failedSteps"] ?? 0,
+                  bytesPlaced: row["bytesPlaced"], bytesSent: row["bytesSent"])
     }
 }
 

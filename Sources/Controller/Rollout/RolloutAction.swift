@@ -60,7 +60,7 @@ public enum RolloutAction: Sendable, Equatable {
 public enum RolloutInput: Sendable, Equatable {
     /// Time passed (the driver was idle for a poll interval).
     case tick
-    case uploaded(host: String, error: String?)
+    case uploaded(host: String, error: String?, sent: UInt64? = nil)
     /// A host's answer to `askStatus`, or nil when it did not answer.
     case statuses(host: String, [ServiceStatus]?)
     case stepDone(InstanceKey, StepResult)

@@ -54,10 +54,10 @@ public struct RolloutDriver<C: Clock>: Sendable where C.Duration == Duration {
         case let .upload(name, items):
             guard let host = hosts[name] else { return .uploaded(host: name, error: "host is not connected") }
             do {
-                try await host.upload(items.map { ($0.artifact, $0.remotePath) }) { sent, total in
+                let stats = try await host.upload(items.map { ($0.artifact, $0.remotePath) }) { sent, total in
                     emit(.uploadProgress(host: name, sent: sent, total: total))
                 }
-                return .uploaded(host: name, error: nil)
+                return .uploaded(host: name, error: nil, sent: stats.sentBytes)
             } catch {
                 return .uploaded(host: name, error: "\(error)")
             }

@@ -68,6 +68,8 @@ public struct RolloutResult: Sendable {
     public var reverted: [String] = []
     /// Instances that needed no change and were waited for until healthy.
     public var settled: [String] = []
+    /// Bytes of the jars placed on hosts, and the bytes sent over SSH to place them.
     public var uploadedBytes: UInt64 = 0
+    public var sentBytes: UInt64 = 0
     public var succeeded: Bool { failures.isEmpty }
 }

@@ -70,7 +70,7 @@ public struct RolloutMachine: Sendable {
         self.now = now
         switch input {
         case .tick: break
-        case let .uploaded(host, error): uploaded(host, error: error)
+        case let .uploaded(host, error, sent): uploaded(host, error: error, sent: sent)
         case let .statuses(host, services): answered(host, services)
         case let .stepDone(key, step): advance(key, after: step)
         case let .stepFailed(key, reason): failed(key, reason)
@@ -84,7 +84,7 @@ public struct RolloutMachine: Sendable {
 
     // MARK: Stages
 
-    private mutating func uploaded(_ host: String, error: String?) {
+    private mutating func uploaded(_ host: String, error: String?, sent: UInt64?) {
         guard case .uploading(var waiting) = stage, waiting.remove(host) != nil else { return }
         let bytes = plan.hosts.first { $0.host.name == host }?.uploadBytes ?? 0
         if let error {
@@ -92,6 +92,7 @@ public struct RolloutMachine: Sendable {
                                                    logPath: nil, logLines: []))
         } else {
             result.uploadedBytes += bytes
+            result.sentBytes += sent ?? bytes
             emit(.uploaded(host: host, bytes: bytes, seconds: (now - startedAt).seconds))
         }
         stage = .uploading(pending: waiting)

@@ -39,6 +39,12 @@ public final class Packer {
     private static final String STAMP_ENTRY = "META-INF/jobfleet-standin.properties";
     private static final String PAD_ENTRY = "BOOT-INF/lib/standin-padding.bin";
     private static final String MAIN_CLASS = "jobfleet.standin.StandIn";
+    private static final String LAUNCHER_CLASS = "jobfleet.standin.boot.JarLauncher";
+    /** Fat (Spring-Boot-shaped) jars of about this many MiB; 0 for the plain layout. */
+    private static final long FAT_MB = Long.getLong("standin.fat-mb", 0L);
+    /** 0 for a release, 1 for the release after it (the build's --next). */
+    private static final int GENERATION = Integer.getInteger("standin.generation", 0);
+    private static final File LIB_DIR = new File(System.getProperty("standin.lib-dir", "/usr/share/java"));
 
     public static void main(String[] args) throws Exception {
         if (args.length < 7) {
@@ -52,11 +58,14 @@ public final class Packer {
         String sourceHash = args[4];
         String knobs = args[5];
         List<Entry> common = classEntries(classes);
+        List<File> pool = FAT_MB > 0 ? FatJar.pool(LIB_DIR) : null;
         int failures = 0;
         for (int i = 6; i < args.length; i++) {
             String service = args[i];
             try {
-                System.out.println(pack(release, service, version, padBytes, sourceHash, knobs, common));
+                System.out.println(pool != null
+                        ? packFat(release, service, version, sourceHash, knobs, common, classes, pool)
+                        : pack(release, service, version, padBytes, sourceHash, knobs, common));
             } catch (IOException e) {
                 System.err.println("build: " + service + ": " + e.getMessage());
                 failures++;
@@ -149,6 +158,71 @@ public final class Packer {
             tmp.delete();
         }
         return "written " + service + " " + jar.length();
+    }
+
+    /**
+     * A Spring-Boot-shaped jar: the launcher at the root (Main-Class), the stand-in's classes and
+     * knobs under BOOT-INF/classes/, nested libraries STORED under BOOT-INF/lib/.
+     */
+    private static String packFat(File release, String service, String version, String sourceHash, String knobs,
+            List<Entry> classes, File classDir, List<File> pool) throws IOException {
+        File dir = new File(release, "backend/" + service);
+        File jar = new File(dir, service + ".jar");
+        String stamp = "format=" + FORMAT + " fat-mb=" + FAT_MB + " generation=" + GENERATION + " libs="
+                + FatJar.fingerprint(pool) + " service=" + service + " version=" + version + " sources=" + sourceHash
+                + " knobs=" + knobs.replace('\n', ',');
+        if (jar.isFile() && stamp.equals(readStamp(jar))) return "unchanged " + service + " " + jar.length();
+
+        List<Entry> entries = new ArrayList<Entry>();
+        entries.add(new Entry("META-INF/", new byte[0]));
+        entries.add(new Entry("META-INF/MANIFEST.MF", fatManifest(service, version)));
+        entries.add(new Entry(STAMP_ENTRY, utf8("# written by deploy/standin/build\nservice=" + service + "\nversion="
+                + version + "\nstamp=" + stamp + "\n")));
+        File launcher = new File(classDir, "jobfleet/standin/boot/JarLauncher.class");
+        entries.add(new Entry("jobfleet/standin/boot/JarLauncher.class", Files.readAllBytes(launcher.toPath())));
+        entries.add(new Entry("BOOT-INF/", new byte[0]));
+        entries.add(new Entry("BOOT-INF/classes/", new byte[0]));
+        for (Entry c : classes) entries.add(new Entry("BOOT-INF/classes/" + c.name, c.data));
+        // The application's classes change with every release, as a rebuilt application's do.
+        entries.add(new Entry("BOOT-INF/classes/META-INF/build-info.properties", utf8("build.artifact=" + service
+                + "\nbuild.version=" + version + "\nbuild.generation=" + GENERATION + "\n")));
+        if (!knobs.isEmpty()) entries.add(new Entry("BOOT-INF/classes/standin.properties", utf8(knobs + "\n")));
+        entries.add(new Entry("BOOT-INF/lib/", new byte[0]));
+        for (FatJar.Library lib : FatJar.libraries(pool, service, FAT_MB << 20, GENERATION)) {
+            entries.add(new Entry("BOOT-INF/lib/" + lib.name, lib.data));
+        }
+
+        if (!dir.isDirectory() && !dir.mkdirs() && !dir.isDirectory()) throw new IOException("cannot create " + dir);
+        File tmp = new File(dir, "." + service + ".jar.tmp-" + ProcessHandle.current().pid());
+        try {
+            FileOutputStream fos = new FileOutputStream(tmp);
+            try {
+                OutputStream out = new BufferedOutputStream(fos, 1 << 20);
+                write(out, entries, 0, 0, 0);
+                out.flush();
+                fos.getFD().sync();
+            } finally {
+                fos.close();
+            }
+            Files.move(tmp.toPath(), jar.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            tmp.delete();
+        }
+        return "written " + service + " " + jar.length();
+    }
+
+    private static byte[] fatManifest(String service, String version) {
+        return utf8("Manifest-Version: 1.0\r\n"
+                + "Main-Class: " + LAUNCHER_CLASS + "\r\n"
+                + "Start-Class: " + MAIN_CLASS + "\r\n"
+                + "Spring-Boot-Classes: BOOT-INF/classes/\r\n"
+                + "Spring-Boot-Lib: BOOT-INF/lib/\r\n"
+                + "Created-By: JobFleet deploy/standin/build\r\n"
+                + "Implementation-Title: " + service + "\r\n"
+                + "Implementation-Version: " + version + "\r\n"
+                + "JobFleet-Service: " + service + "\r\n"
+                + "JobFleet-Release-Version: " + version + "\r\n"
+                + "\r\n");
     }
 
     private static byte[] manifest(String service, String version) {
