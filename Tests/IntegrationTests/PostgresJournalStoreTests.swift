@@ -29,7 +29,7 @@ struct PostgresJournalStoreTests {
         await journal.finish(first, result: "failed", summary: "1 instance failed")
         let second = try await journal.begin(fleet: "prod", manifest: "/f.yaml", command: "deploy", arguments: [], version: nil)
         journal.release(second, host: "h1", service: "job-config", release: "bbb", revision: nil)
-        await journal.finish(second, result: "succeeded", summary: "1 restarted")
+        await journal.finish(second, result: "succeeded", summary: "1 restarted", bytes: (placed: 734_003_200, sent: 2_202_009))
         let taken = Date(timeIntervalSince1970: 1_800_000_000.25)
         let owner = "alice@bastion jobfleet deploy prod pid 42 run 0123456789abcdef0123456789abcdef@1a2b3c4d"
         journal.lease(.taken(host: "h1", lease: LeaseInfo(owner: owner, token: 9, acquiredAt: taken, expiresAt: taken + 120)), fleet: "prod")
@@ -38,6 +38,8 @@ struct PostgresJournalStoreTests {
         #expect(records.map(\.id) == [second, first])
         #expect(records[1].result == "failed" && records[1].steps == 2 && records[1].failedSteps == 1 && records[1].version == "3.12.3")
         #expect(records[1].seconds != nil)
+        #expect(records[0].bytesPlaced == 734_003_200 && records[0].bytesSent == 2_202_009)
+        #expect(records[1].bytesPlaced == nil && records[1].bytesSent == nil, "an entry that uploaded nothing has no bytes")
         let steps = try await journal.steps(of: first)
         #expect(steps.map(\.kind) == ["healthy", "failed"] && steps[0].seconds == 3.1)
         #expect(steps[1].message == "exited with ******")

@@ -75,7 +75,8 @@ struct SharedJournalTests {
         // history --json keeps its shape.
         for entry in entries {
             #expect(Set(entry.keys).isSubset(of: ["id", "fleet", "command", "arguments", "operator", "startedAt", "finishedAt",
-                                                   "result", "summary", "version", "steps", "failedSteps"]), "\(entry.keys)")
+                                                   "result", "summary", "version", "steps", "failedSteps", "bytesPlaced", "bytesSent"]),
+                    "\(entry.keys)")
         }
         let steps = try Self.jsonLines(try run(alice, ["history", "-f", manifest, "--json", "--id", String(try #require(entries[0]["id"] as? Int))]).stdout)
         #expect(steps.contains { ($0["message"] as? String ?? "").hasPrefix("job-logsvr@h2: healthy") }, "\(steps)")
