@@ -7,12 +7,13 @@ import Testing
 struct ServiceMachineAdoptionTests {
     let t0 = Fixture.t0
 
-    @Test("the process is adopted only when its pid is alive with the recorded start time and the host did not reboot",
+    @Test("the process is adopted only when its pid is alive with the recorded start time (none is given after a kernel reboot)",
           arguments: [
               (Fixture.startTicks as UInt64?, false, true),
               (Fixture.startTicks + 1, false, false),
               (nil, false, false),
-              (Fixture.startTicks, true, false),
+              (nil, true, false),
+              (Fixture.startTicks + 1, true, false),
           ] as [(UInt64?, Bool, Bool)])
     func adoption(liveStartTicks: UInt64?, rebooted: Bool, adopted: Bool) throws {
         var machine = try Fixture.saved(Fixture.running())
@@ -43,10 +44,20 @@ struct ServiceMachineAdoptionTests {
     @Test("after a reboot the service starts afresh: no failure counted, no exit recorded")
     func afterReboot() throws {
         var machine = try Fixture.saved(Fixture.running())
-        let actions = machine.handle(.agentStarted(liveStartTicks: Fixture.startTicks, rebooted: true, at: t0 + 100))
+        // After a kernel reboot the driver gives no start time: pids of another boot mean nothing.
+        let actions = machine.handle(.agentStarted(liveStartTicks: nil, rebooted: true, at: t0 + 100))
         #expect(actions == [.report(.hostRebooted), .spawn(.start), .persist])
         #expect(machine.record.failures == FailureHistory())
         #expect(machine.record.lastExit == nil)
+    }
+
+    @Test("a host boot id that changed while the kernel did not never hides the live process: it is adopted")
+    func bootIdChangedProcessAlive() throws {
+        var machine = try Fixture.saved(Fixture.running())
+        let actions = machine.handle(.agentStarted(liveStartTicks: Fixture.startTicks, rebooted: true, at: t0 + 100))
+        #expect(actions.reports == [.adopted(pid: Fixture.pid)])
+        #expect(!actions.contains(.spawn(.start)), "a second copy would fight the first for its port")
+        #expect(machine.adopted)
     }
 
     @Test("an adopted process's health is probed at once; an adopted stop resumes its deadline")

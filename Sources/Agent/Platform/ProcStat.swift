@@ -57,6 +57,11 @@ struct ProcStat: Equatable {
 enum BootID {
     static var current: String? {
         if let own = getenv("JOBFLEET_BOOT_ID").map({ String(cString: $0).trimmed }), !own.isEmpty { return own }
-        return FileIO.readText("/proc/sys/kernel/random/boot_id").map { $0.trimmed }
+        return kernel
+    }
+
+    /// The running kernel's boot id, whatever the environment says.
+    static var kernel: String? {
+        FileIO.readText("/proc/sys/kernel/random/boot_id").map { $0.trimmed }
     }
 }

@@ -69,8 +69,12 @@ struct ServiceRecord: Codable, Equatable {
 struct PersistedState: Codable, Equatable {
     /// Format version of this file.
     var format = 1
-    /// Boot id when the state was written: pids from another boot mean nothing.
+    /// The host's boot id when the state was written (`BootID.current`): a service whose
+    /// process is gone after another boot was not a crash.
     var bootId: String?
+    /// The kernel's own boot id then: pids of another kernel boot mean nothing. It differs
+    /// from `bootId` only where `JOBFLEET_BOOT_ID` is set; absent in older state files.
+    var kernelBootId: String?
     /// Saved as their records; a decoded machine has no child of this process and no probe.
     var services: [String: ServiceMachine] = [:]
     var lease = LeaseBook()

@@ -4,14 +4,15 @@ import Shared
 /// The process's life: start-up of a new agent, spawns, exits, the stop and backoff timers.
 extension ServiceMachine {
     /// A new agent process takes over. The recorded process is adopted when the pid is alive
-    /// with the recorded start time (a later process reusing the pid has another) and the host
-    /// did not reboot; after a reboot it is simply gone; otherwise it ended while no agent
-    /// watched, which counts like any exit. Then whatever should run and does not is started,
-    /// and a saved stop or backoff timer is set again.
+    /// with the recorded start time (a later process reusing the pid has another; the driver
+    /// gives no start time when the kernel rebooted); otherwise, after a reboot of the host it
+    /// is simply gone, and else it ended while no agent watched, which counts like any exit.
+    /// Then whatever should run and does not is started, and a saved stop or backoff timer is
+    /// set again.
     mutating func resume(liveStartTicks: UInt64?, rebooted: Bool, at now: Date) -> [ServiceAction] {
         var actions: [ServiceAction] = []
         if let process = record.process {
-            if !rebooted && liveStartTicks == process.startTicks {
+            if liveStartTicks == process.startTicks {
                 actions.append(.report(.adopted(pid: process.pid)))
                 if let stop = record.stopping {
                     actions.append(.scheduleTimer(at: stop.deadline))

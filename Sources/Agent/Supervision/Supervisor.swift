@@ -57,13 +57,19 @@ actor Supervisor {
     /// Hands every saved service to its machine as a new agent's start-up, with what /proc says
     /// about its recorded pid and whether the host rebooted since the state was saved.
     func bootstrap() {
-        let boot = BootID.current
+        let boot = BootID.current, kernel = BootID.kernel
         let rebooted = state.bootId != nil && boot != nil && state.bootId != boot
+        // Whether a recorded pid can still be the process we started goes by the kernel alone:
+        // a host boot id that changed while the kernel did not (set differently, or by an
+        // older agent that did not read it) must never hide a live process, or it would be
+        // started a second time beside itself.
+        let sameKernel = (state.kernelBootId ?? state.bootId).map { $0 == kernel } ?? true
         state.bootId = boot
+        state.kernelBootId = kernel
         let now = Date()
         for name in state.services.keys.sorted() {
             let pid = state.services[name]?.record.process?.pid
-            let ticks = pid.flatMap(ProcStat.read).flatMap { $0.isDead ? nil : $0.startTicks }
+            let ticks = sameKernel ? pid.flatMap(ProcStat.read).flatMap { $0.isDead ? nil : $0.startTicks } : nil
             feed(name, .agentStarted(liveStartTicks: ticks, rebooted: rebooted, at: now))
         }
         dirty = true
