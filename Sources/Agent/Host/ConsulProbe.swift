@@ -21,7 +21,10 @@ enum ConsulProbe {
             let deadline = Monotonic.now + timeout
             let connection = try TCPConnection.open(host: target.host, port: target.port, timeout: timeout)
             defer { connection.close() }
-            try connection.send(HTTPProbe.request(target, user: nil, password: nil), until: deadline)
+            // HTTP/1.0, so the answer is never chunked: the body is what comes before the close.
+            let request = "GET \(target.path) HTTP/1.0\r\nHost: \(target.host):\(target.port)\r\n"
+                + "User-Agent: jobfleet-agent\r\nAccept: application/json\r\n\r\n"
+            try connection.send(Array(request.utf8), until: deadline)
             while answer.count < maxAnswerBytes && !HTTPProbe.isComplete(answer) {
                 let chunk = try connection.receive(limit: 64 * 1024, until: deadline)
                 if chunk.isEmpty { break }
