@@ -6,7 +6,7 @@ import Testing
 @Suite("Service machine: starts held at the start gates")
 struct ServiceMachineGateTests {
     let t0 = Fixture.t0
-    static let consul = ConsulEndpoint(port: 18500)
+    static let consul = ConsulEndpoint(scheme: "http", port: 18500)
     static let gate = StartGate(service: "job-config", consul: consul)
 
     static func gated(desired: DesiredState = .running) -> ServiceSpec {
@@ -125,7 +125,7 @@ struct ServiceMachineGateTests {
 
 @Suite("Start gates: Consul's answer")
 struct ConsulHealthTests {
-    let consul = ConsulEndpoint(port: 18500)
+    let consul = ConsulEndpoint(scheme: "http", port: 18500)
 
     func answer(_ body: String, chunked: Bool = false) -> [UInt8] {
         if chunked {
@@ -150,7 +150,7 @@ struct ConsulHealthTests {
 
     @Test("nothing listening is a reason, not a pass")
     func nobodyHome() {
-        let reason = ConsulHealth.passing("job-config", at: ConsulEndpoint(port: 1), timeout: 1)
+        let reason = ConsulHealth.passing("job-config", at: ConsulEndpoint(scheme: "http", port: 1), timeout: 1)
         #expect(reason?.hasPrefix("Consul at http://127.0.0.1:1: ") == true)
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// A tiny release, catalog and manifest on disk, for planning without hosts.
 struct PlanningFixture {
     let dir: String
-    let catalog: ServiceCatalog
+    var catalog: ServiceCatalog
 
     init(services: [String] = ["job-config", "job-manage", "job-execute"]) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("jobfleet-plan-\(UUID().uuidString)").path

@@ -51,7 +51,7 @@ struct RenderingTests {
         #expect(env.values["BK_JOB_LOG_DIR"] == "__BK_HOME__/logs/job")
         #expect(env.values["BK_JOB_SELF"] == "__LAN_IP__:__HOST_NAME__")
         #expect(env.warnings.map(\.description) == [
-            "\(dir.path)/global.env:3: BK_HOME: is ignored: jobfleet sets BK_HOME for each host (hosts[].bk_home and address in the manifest)",
+            "\(dir.path)/global.env:3: BK_HOME: is ignored: jobfleet sets BK_HOME for each host (hosts[].bk_home (or bk_home) in the manifest)",
         ])
         let host = FleetManifest.Host(name: "h1", address: "10.0.0.1", port: 22, bkHome: "/srv/bk", user: "root")
         let values = DesiredFleet.hostValues(host, env.values)

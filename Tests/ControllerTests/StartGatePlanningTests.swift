@@ -35,7 +35,7 @@ struct StartGatePlanningTests {
 
     @Test("with Consul on the host the gate asks that host's agent, whatever the placement of job-config")
     func consulGates() throws {
-        let endpoint = ConsulEndpoint(port: 18_512)
+        let endpoint = ConsulEndpoint(scheme: "http", port: 18_512)
         let fleet = try desired(consul: ["h2": endpoint])
         let onH2 = fleet.instances(on: "h2")
         #expect(!onH2.isEmpty)

@@ -187,10 +187,12 @@ struct ControllerDeployTests {
     @Test("after a simulated reboot, deploy replaces nothing and ends with every instance healthy")
     func reboot() async throws {
         let manifest = try fleet.ensureBaseline()
-        // Every process the hosts run but their sshd: agents and services, as a reboot leaves them.
+        // Every process the hosts run but their sshd and Consul agent (the platform brings both
+        // back after a reboot): agents and services, as a reboot leaves them.
         let victims = ProcessScan.startedBySandbox(fleet.sandbox.dir).filter {
             let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0.pid)/exe")) ?? ""
-            return !(exe as NSString).lastPathComponent.hasPrefix("sshd")
+            let name = (exe as NSString).lastPathComponent
+            return !name.hasPrefix("sshd") && !name.hasPrefix("consul")
         }
         #expect(victims.count > 14, "\(victims)")
         for victim in victims { kill(victim.pid, SIGKILL) }

@@ -38,7 +38,8 @@ struct ControllerFleet {
 
             """
         for host in sandbox.hosts {
-            text += "  - { name: \(host.name), address: \(host.address), port: \(host.port), bk_home: \(host.bkHome) }\n"
+            let consul = host.consulPort.map { ", consul_http_port: \($0)" } ?? ""
+            text += "  - { name: \(host.name), address: \(host.address), port: \(host.port), bk_home: \(host.bkHome)\(consul) }\n"
         }
         text += extraHosts
         text += try Self.serviceAccountLines(sandbox)

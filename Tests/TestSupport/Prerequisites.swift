@@ -19,6 +19,7 @@ public enum Prerequisites {
         ("java", "a headless JDK (openjdk-17-jdk-headless)"),
         ("javac", "a headless JDK (openjdk-17-jdk-headless)"),
         ("jar", "a headless JDK (openjdk-17-jdk-headless)"),
+        ("consul", "consul (Debian 11's package; scripts/bootstrap adds it)"),
     ]
 
     /// The missing tools, each with the package to install; empty when all are present.

@@ -14,6 +14,8 @@ public struct SandboxHost: Sendable {
     public var port: Int
     /// This host's BK_HOME (its own directory, as on a separate machine).
     public var bkHome: String
+    /// The HTTP port of this host's Consul agent on 127.0.0.1 (nil from a sandbox without one).
+    public var consulPort: Int? = nil
 }
 
 /// A local fleet of real sshd hosts, driven through `deploy/sandbox/sandbox`.
@@ -123,7 +125,7 @@ public struct Sandbox: Sendable {
         try script(["down"])
     }
 
-    /// `hosts.tsv`: one line per host, `name<TAB>address<TAB>port<TAB>bk_home`.
+    /// `hosts.tsv`: one line per host, `name<TAB>address<TAB>port<TAB>bk_home<TAB>consul_http_port`.
     static func readHosts(_ path: String) throws -> [SandboxHost] {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         return try text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
@@ -131,7 +133,8 @@ public struct Sandbox: Sendable {
             guard fields.count >= 4, let port = Int(fields[2]) else {
                 throw SandboxError(message: "\(path): malformed line: \(line)")
             }
-            return SandboxHost(name: fields[0], address: fields[1], port: port, bkHome: fields[3])
+            return SandboxHost(name: fields[0], address: fields[1], port: port, bkHome: fields[3],
+                               consulPort: fields.count > 4 ? Int(fields[4]) : nil)
         }
     }
 

@@ -65,7 +65,8 @@ struct RequestHandler: Sendable {
         switch request.body {
         case .hello(let params):
             if let client = params.client { log.info("hello", ["client": client]) }
-            return .hello(await supervisor.hello(javaHome: params.javaHome, accounts: params.accounts ?? []))
+            return .hello(await supervisor.hello(javaHome: params.javaHome, accounts: params.accounts ?? [],
+                                                      consul: params.consul))
         case .status(let params): return .status(try await supervisor.status(params))
         case .apply(let params): return .apply(try await supervisor.apply(params))
         case .start(let params): return .start(try await supervisor.start(params))

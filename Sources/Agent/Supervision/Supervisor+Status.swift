@@ -100,7 +100,7 @@ extension Supervisor {
     /// path was replaced by another build.
     /// Says who the agent is and what the host has: the java a service would get with
     /// `javaHome`, and for each of `accounts`, whether services can run as it.
-    func hello(javaHome: String? = nil, accounts: [String] = []) async -> HelloResult {
+    func hello(javaHome: String? = nil, accounts: [String] = [], consul: ConsulEndpoint? = nil) async -> HelloResult {
         // The search is a few stat calls, done every time so a JDK unpacked under BK_HOME
         // since is seen; the version is asked once per program.
         let found = JavaLocator.locate(bkHome: paths.home, javaHome: javaHome)
@@ -121,6 +121,9 @@ extension Supervisor {
         if !accounts.isEmpty {
             let database = AccountDatabase.host()
             facts.accounts = accounts.map { ServiceAccount.facts($0, in: database, agentUID: geteuid()) }
+        }
+        if let consul {
+            facts.consul = await Threads.run { ConsulProbe.facts(consul) }
         }
         return HelloResult(agent: agent, host: facts)
     }

@@ -6,7 +6,7 @@ import Shared
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check every host: SSH and host key, agent, the services' account, java, free disk under BK_HOME, ports, clock skew.",
+        abstract: "Check every host: SSH and host key, agent, the services' account, Consul agent, java, free disk under BK_HOME, ports, clock skew.",
         discussion: "Exit status: 0 when every check passes (warnings allowed), 1 otherwise.")
 
     @OptionGroup var fleet: FleetOptions
@@ -42,6 +42,9 @@ struct DoctorCommand: AsyncParsableCommand {
             checks.append(("agent", hello.agent.version == JobFleetVersion.current ? .ok : .warn,
                            "jobfleet-agent \(hello.agent.version), pid \(hello.agent.pid)"))
             checks.append(accountCheck(host, connected.serviceAccount))
+            if let consul = host.consul, !session.desired.instances(on: host.name).isEmpty {
+                checks.append(consulCheck(consul, connected.consulAgent))
+            }
             checks += javaChecks(hello.host, instances: session.desired.instances(on: host.name),
                                  runtime: session.desired.catalog.javaRuntime(for: session.desired.version))
             checks.append(diskCheck(hello.host, need: session.desired.instances(on: host.name).reduce(0) { $0 + $1.artifact.size }))
@@ -69,6 +72,19 @@ struct DoctorCommand: AsyncParsableCommand {
         if let problem = facts.problem { return ("run_as", .fail, problem) }
         let group = facts.group ?? facts.gid.map { "gid \($0) (not in /etc/group)" } ?? "?"
         return ("run_as", facts.group == nil ? .warn : .ok, "services run as \(facts.name) (uid \(facts.uid ?? 0)), group \(group)")
+    }
+
+    /// A line that needs Consul needs an agent answering on every host that runs its services.
+    private func consulCheck(_ consul: ConsulEndpoint, _ facts: ConsulAgentFacts?) -> (String, Verdict, String) {
+        guard let facts else {
+            return ("consul", .warn, "the agent did not say whether a Consul agent answers at \(consul.url) (an older agent?)")
+        }
+        if let unchecked = facts.unchecked { return ("consul", .warn, unchecked) }
+        if let problem = facts.problem {
+            return ("consul", .fail, "\(problem); the release's services register with it and find job-config through it: "
+                    + "start the host's Consul agent, or set hosts[].consul_http_port (consul.http_port) to where it listens")
+        }
+        return ("consul", .ok, ConsulCheck.describe(facts))
     }
 
     /// One row per service placed here: which java it will run (the agent's search:

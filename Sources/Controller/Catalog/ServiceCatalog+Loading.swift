@@ -4,7 +4,7 @@ import Yams
 
 extension ServiceCatalog {
     static let topLevelKeys = ["catalog_version", "project", "release", "description", "runbook", "defaults", "services",
-                               "applies_to", "deploy_file", "removed", "java_runtime"]
+                               "applies_to", "deploy_file", "removed", "java_runtime", "consul"]
     static let serviceKeys = ["description", "jar", "script", "port", "config", "java", "java_opts", "env",
                               "depends_on", "health", "start_timeout", "stop_timeout", "restart", "extra_ports", "optional",
                               "log_file", "error_log", "limits"]
@@ -63,6 +63,15 @@ extension ServiceCatalog {
         var catalog = ServiceCatalog(path: path, version: version, project: project, runbook: runbook, services: services)
         parseLine(top, into: &catalog, reader: reader)
         parseJavaRuntimes(top, into: &catalog, reader: reader)
+        if let need = reader.string(top, "consul") {
+            switch need {
+            case "required": catalog.needsConsul = true
+            case "none": catalog.needsConsul = false
+            default:
+                reader.report(top["consul"], "consul",
+                              "must be required (the services register with a Consul agent on their host) or none, got '\(need)'")
+            }
+        }
         return catalog
     }
 

@@ -23,6 +23,10 @@ public struct ServiceCatalog: Sendable {
     public var removed: [String: String] = [:]
     /// The Java each version of the line runs on (`java_runtime`); empty when not stated.
     public var javaRuntimes: [JavaRuntime] = []
+    /// True when the line's services find job-config and each other through a Consul agent on
+    /// their host (`consul: required`), as every real bk-job line does; false (`consul: none`,
+    /// or the field absent) for a line that runs without Consul.
+    public var needsConsul = false
 
     /// The service called `name`.
     public func service(_ name: String) -> ServiceDefinition? { services.first { $0.name == name } }

@@ -90,7 +90,8 @@ public struct FleetConnector: Sendable {
         let reply: AgentResponse.Body
         do {
             reply = try await channel.call(.hello(HelloRequest(client: "jobfleet \(JobFleetVersion.current)",
-                                                               javaHome: host.javaHome, accounts: [host.runAs])))
+                                                               javaHome: host.javaHome, accounts: [host.runAs],
+                                                               consul: host.consul)))
         } catch {
             let outcome = try? await stream.close()
             if let outcome, outcome.status == .exited(126) || outcome.status == .exited(127) { return nil }

@@ -41,6 +41,10 @@ public protocol FleetHost: AnyObject, Sendable {
 
     /// Whether services can run as `host.runAs` here, as the agent said; nil when it was not asked.
     var serviceAccount: AccountFacts? { get }
+
+    /// What answers at `host.consul` here, as the agent found it; nil when it was not asked
+    /// (the line needs no Consul) or the agent is older than the question.
+    var consulAgent: ConsulAgentFacts? { get }
 }
 
 extension FleetHost {
@@ -51,6 +55,9 @@ extension FleetHost {
 
     /// Hosts that do not report accounts are not checked.
     public var serviceAccount: AccountFacts? { nil }
+
+    /// Hosts that do not report their Consul agent are not checked.
+    public var consulAgent: ConsulAgentFacts? { nil }
 }
 
 /// What `FleetHost.inventory` found.

@@ -59,6 +59,7 @@ extension FleetSession {
         observed.symlinks = inventory.symlinks
         observed.facts = host.facts
         observed.accountProblem = host.serviceAccount?.problem
+        observed.consulProblem = host.consulAgent?.problem
         return observed
     }
 }

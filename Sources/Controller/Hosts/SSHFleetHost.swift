@@ -122,6 +122,12 @@ public final class SSHFleetHost: FleetHost {
         _ = try await connection.upload(requests, timeout: nil, progress: nil)
     }
 
+    /// The Consul agent at `host.consul`, as the agent's hello found it.
+    public var consulAgent: ConsulAgentFacts? {
+        guard let consul = hello.host.consul, consul.endpoint == host.consul else { return nil }
+        return consul
+    }
+
     /// The account services run as here, as the agent's hello found it.
     public var serviceAccount: AccountFacts? {
         hello.host.accounts?.first { $0.name == host.runAs }

@@ -43,6 +43,11 @@ struct LoadedFleet: Sendable {
         var desired = try DesiredFleet.build(manifest: manifest, catalog: catalog, env: env, checksums: checksums)
         desired.setVersion(release?.version)
         checksums.save()
+        // The hosts the command connects to ask their agent about Consul when the line needs it.
+        var input = input
+        for index in input.manifest.hosts.indices {
+            input.manifest.hosts[index].consul = desired.manifest.hosts[index].consul
+        }
         let fleet = LoadedFleet(input: input, catalog: catalog, desired: desired, checksums: checksums, release: release)
         for service in services { try fleet.checkService(service) }
         return fleet

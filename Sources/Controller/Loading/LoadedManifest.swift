@@ -1,8 +1,8 @@
 /// A command's manifest, read and validated once with `--forks` applied, and the hosts
 /// `--hosts` names. Loading it touches no host.
 struct LoadedManifest: Sendable {
-    /// The validated manifest.
-    let manifest: FleetManifest
+    /// The validated manifest (its hosts' `consul` set once the catalog is known).
+    var manifest: FleetManifest
     /// The host names `--hosts` gave, or nil for every host.
     let hostNames: [String]?
 

@@ -5,10 +5,11 @@ import Yams
 extension FleetManifest {
     /// Top-level fields a manifest may have.
     static let topLevelKeys = ["name", "bk_home", "ssh", "hosts", "release", "catalog", "services", "java_home", "run_as", "limits",
-                                "journal"]
+                                "journal", "consul"]
     static let sshKeys = ["user", "identity", "identities", "use_agent", "known_hosts", "host_keys",
                           "connect_timeout", "command_timeout", "agent_timeout", "forks"]
-    static let hostKeys = ["name", "address", "port", "bk_home", "user", "java_home"]
+    static let hostKeys = ["name", "address", "port", "bk_home", "user", "java_home", "consul_http_port"]
+    static let consulKeys = ["http_port", "scheme"]
     static let releaseKeys = ["dir", "env", "secret_keys", "undefined", "mode", "java_opts"]
 
     /// Loads and validates the manifest at `path`. Every problem is reported at once, each with
@@ -41,13 +42,20 @@ extension FleetManifest {
 
         let ssh = parseSSH(top["ssh"], reader: reader, baseDir: baseDir)
         let runAs = parseRunAs(top, reader: reader)
-        var hosts = parseHosts(top, reader: reader, defaultBkHome: bkHome, defaultUser: ssh.user)
+        var hostConsulPorts: [String: Int] = [:]
+        var hosts = parseHosts(top, reader: reader, defaultBkHome: bkHome, defaultUser: ssh.user,
+                               consulPorts: &hostConsulPorts)
         if let runAs { for index in hosts.indices { hosts[index].runAs = runAs } }
         let openFiles = parseLimits(top, reader: reader)
         let javaHome = reader.string(top, "java_home").map {
             checkedRemotePath($0, node: top["java_home"], field: "java_home", reader: reader)
         }
         for index in hosts.indices where hosts[index].javaHome == nil { hosts[index].javaHome = javaHome }
+        let consul = parseConsul(top, reader: reader)
+        for index in hosts.indices {
+            hosts[index].consulSetting = ConsulEndpoint(scheme: consul.scheme,
+                                                        port: hostConsulPorts[hosts[index].name] ?? consul.port)
+        }
 
         var release: Release?
         if let node = top["release"], let map = reader.mapping(node, at: "release") {
@@ -93,7 +101,7 @@ extension FleetManifest {
 
         return FleetManifest(path: path, name: name, bkHome: bkHome, ssh: ssh, hosts: hosts,
                              release: release, catalogPath: catalog, services: services, runAs: runAs, openFiles: openFiles,
-                             journal: journal)
+                             journal: journal, consul: consul)
     }
 
     /// `journal`: a postgresql:// URL (checked here; a problem is reported without the
@@ -107,6 +115,21 @@ extension FleetManifest {
             reader.report(top["journal"], "journal", error.message)
         }
         return value
+    }
+
+    /// `consul: { http_port: 8500, scheme: http }`: the Consul agent every host's services use,
+    /// on the host itself. Consul's defaults when absent.
+    private static func parseConsul(_ top: YAMLReader.Mapping, reader: YAMLReader) -> ConsulEndpoint {
+        var consul = defaultConsul
+        guard let node = top["consul"], let map = reader.mapping(node, at: "consul") else { return consul }
+        reader.rejectUnknownKeys(map, allowed: consulKeys)
+        if let port = reader.integer(map, "http_port", in: 1...65535) { consul.port = port }
+        if let scheme = reader.string(map, "scheme") {
+            if ["http", "https"].contains(scheme) { consul.scheme = scheme } else {
+                reader.report(map["scheme"], "consul.scheme", "must be http or https, got '\(scheme)'")
+            }
+        }
+        return consul
     }
 
     /// `run_as`: an account name, checked like a login name (it travels to every host and
@@ -174,7 +197,7 @@ extension FleetManifest {
     }
 
     private static func parseHosts(_ top: YAMLReader.Mapping, reader: YAMLReader,
-                                   defaultBkHome: String, defaultUser: String) -> [Host] {
+                                   defaultBkHome: String, defaultUser: String, consulPorts: inout [String: Int]) -> [Host] {
         guard let node = top["hosts"] else {
             reader.report(top.node, "hosts", "is required: list at least one host with name and address")
             return []
@@ -221,6 +244,7 @@ extension FleetManifest {
             host.javaHome = reader.string(map, "java_home").map {
                 checkedRemotePath($0, node: map["java_home"], field: "\(field).java_home", reader: reader)
             }
+            if let consulPort = reader.integer(map, "consul_http_port", in: 1...65535) { consulPorts[name] = consulPort }
             hosts.append(host)
         }
         return hosts

@@ -1,4 +1,5 @@
 import Shared
+
 /// A fleet manifest (`fleet.yaml`): which hosts exist, how to reach them, which release to
 /// deploy and which services run where. Loaded and validated by `FleetManifest.load(path:)`.
 public struct FleetManifest: Sendable {
@@ -27,6 +28,13 @@ public struct FleetManifest: Sendable {
     /// the default. `--journal` and `JOBFLEET_JOURNAL` come first.
     public var journal: String? = nil
 
+    /// The Consul agent of every host (`consul: { http_port, scheme }`, default
+    /// `http://127.0.0.1:8500`); a host's `consul_http_port` overrides the port.
+    public var consul = FleetManifest.defaultConsul
+
+    /// Consul's own default: HTTP on port 8500.
+    public static let defaultConsul = ConsulEndpoint(scheme: "http", port: 8500)
+
     /// One host of the fleet.
     public struct Host: Sendable, Equatable {
         /// The host's name in this manifest (what operators type after `--host`).
@@ -48,8 +56,15 @@ public struct FleetManifest: Sendable {
         /// (upstream's service account) when the login user is root, else the login user,
         /// since an agent that is not root can start services only as itself.
         public var runAs: String
-        /// This host's Consul agent, when the release's line needs Consul; nil otherwise.
-        public var consul: ConsulEndpoint? = nil
+        /// The Consul agent the manifest gives this host (the fleet's `consul`, with the host's
+        /// `consul_http_port`), whether or not the release needs one. Rendered into every
+        /// template as `CONSUL_HTTP_PORT` and `CONSUL_SCHEME`.
+        public var consulSetting = FleetManifest.defaultConsul
+        /// The Consul agent this host's services register with and find job-config through,
+        /// when the release's catalog line needs Consul (`consul: required`); nil when it does
+        /// not (or before a catalog was read: `DesiredFleet.build` sets it). Then a Consul agent
+        /// must answer here before services of the line start on the host.
+        public var consul: ConsulEndpoint?
 
         public init(name: String, address: String, port: Int = 22, bkHome: String, user: String, line: Int? = nil,
                     runAs: String? = nil) {

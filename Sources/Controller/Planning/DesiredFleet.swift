@@ -31,6 +31,11 @@ public struct DesiredFleet: Sendable {
     /// template or env value) is reported at once.
     public static func build(manifest: FleetManifest, catalog: ServiceCatalog, env: EnvFile?,
                              checksums: ChecksumCache = ChecksumCache()) throws -> DesiredFleet {
+        var manifest = manifest
+        // Every host of a line that needs Consul gets its agent's endpoint; instances carry it.
+        for index in manifest.hosts.indices {
+            manifest.hosts[index].consul = catalog.needsConsul ? manifest.hosts[index].consulSetting : nil
+        }
         guard let release = manifest.release else {
             throw ConfigError(issues: [ConfigIssue(file: manifest.path, field: "release",
                 message: "is required to deploy: set release.dir (and release.env)")])
@@ -121,10 +126,12 @@ public struct DesiredFleet: Sendable {
         return warnings
     }
 
-    /// `values` for `host`: its own BK_HOME, LAN_IP and HOST_NAME, also where an env value
-    /// used them (`$BK_HOME/logs` was kept as `__BK_HOME__/logs`).
+    /// `values` for `host`: its own BK_HOME, LAN_IP, HOST_NAME and Consul agent
+    /// (CONSUL_HTTP_PORT, CONSUL_SCHEME), also where an env value used them (`$BK_HOME/logs`
+    /// was kept as `__BK_HOME__/logs`).
     static func hostValues(_ host: FleetManifest.Host, _ values: [String: String]) -> [String: String] {
-        let own = ["BK_HOME": host.bkHome, "LAN_IP": host.address, "HOST_NAME": host.name]
+        let own = ["BK_HOME": host.bkHome, "LAN_IP": host.address, "HOST_NAME": host.name,
+                   "CONSUL_HTTP_PORT": String(host.consulSetting.port), "CONSUL_SCHEME": host.consulSetting.scheme]
         var result = values.mapValues { value in
             guard value.contains("__") else { return value }
             return own.reduce(value) { $0.replacingOccurrences(of: "__\($1.key)__", with: $1.value) }

@@ -20,6 +20,9 @@ public struct ObservedHost: Sendable {
     /// Why services cannot run as the host's `runAs` account (from the agent's hello); nil
     /// when they can or the agent was not asked.
     public var accountProblem: String?
+    /// Why no Consul agent answers at the host's `consul` endpoint (from the agent's hello);
+    /// nil when one does, or the line needs none, or the agent was not asked.
+    public var consulProblem: String?
 
     public init(host: FleetManifest.Host, services: [String: ServiceStatus] = [:], releases: Set<String> = [],
                 files: [String: String] = [:], fileContents: [String: [UInt8]] = [:], diskFree: [String: DiskFree] = [:]) {

@@ -69,9 +69,14 @@ public struct HostPlan: Sendable {
     /// changes nothing.
     public var accountProblem: String?
 
+    /// Why the host's services could not register with a Consul agent here (the line needs one,
+    /// and none answers at the host's `consul` endpoint); a deploy with such a host changes nothing.
+    public var consulProblem: String?
+
     /// Why this host's part of the plan cannot be carried out, one reason each; empty when it can.
     public var cannot: [String] {
         (accountProblem.map { ["services run as \(host.runAs) here, but \($0)"] } ?? [])
+            + (consulProblem.map { [$0] } ?? [])
             + (noSpace.map { [$0] } ?? []) + javaProblems + symlinks.map {
             "\($0) is a symbolic link, not a file: jobfleet neither shows nor replaces what it points to; "
                 + "check where it points, remove it (rm \($0)), then plan or deploy again"

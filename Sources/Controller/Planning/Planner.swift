@@ -25,6 +25,9 @@ public enum Planner {
                                                        runtime: desired.catalog.javaRuntime(for: desired.version),
                                                        version: desired.version)
             if !instances.isEmpty { hostPlan.accountProblem = seen.accountProblem }
+            if !instances.isEmpty, let consul = host.consul, let problem = seen.consulProblem {
+                hostPlan.consulProblem = ConsulCheck.refusal(consul, problem: problem)
+            }
             hosts.append(hostPlan)
         }
         let services = orderedServices(desired: desired, only: only)

@@ -31,7 +31,18 @@ public struct EnvFile: Sendable {
     public var lines: [String: Int] { origins.mapValues(\.line) }
 
     /// Keys jobfleet sets for each host.
-    public static let perHostKeys: Set<String> = ["BK_HOME", "LAN_IP", "HOST_NAME"]
+    public static let perHostKeys: Set<String> = ["BK_HOME", "LAN_IP", "HOST_NAME", "CONSUL_HTTP_PORT", "CONSUL_SCHEME"]
+
+    /// Where the manifest sets each of `perHostKeys`, for the warning about an env value.
+    static func perHostSource(_ key: String) -> String {
+        switch key {
+        case "BK_HOME": return "hosts[].bk_home (or bk_home)"
+        case "LAN_IP": return "hosts[].address"
+        case "HOST_NAME": return "hosts[].name"
+        case "CONSUL_HTTP_PORT": return "hosts[].consul_http_port (or consul.http_port)"
+        default: return "consul.scheme"
+        }
+    }
 
     /// Reads and checks `paths` in order; every bad line of every file is reported at once.
     public static func load(paths: [String], undefined: UndefinedPolicy = .error) throws -> EnvFile {
@@ -108,7 +119,7 @@ public struct EnvFile: Sendable {
             if Self.perHostKeys.contains(key) {
                 if !word.value.isEmpty {
                     warnings.append(ConfigIssue(file: path, line: number, field: key,
-                        message: "is ignored: jobfleet sets \(key) for each host (hosts[].bk_home and address in the manifest)"))
+                        message: "is ignored: jobfleet sets \(key) for each host (\(Self.perHostSource(key)) in the manifest)"))
                 }
                 continue
             }

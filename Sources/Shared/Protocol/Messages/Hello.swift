@@ -14,11 +14,15 @@ public struct HelloRequest: Codable, Sendable, Equatable {
     /// Accounts the controller means to run services as; the agent answers whether it can
     /// (`HostFacts.accounts`). Absent from controllers older than the field.
     public var accounts: [String]?
-    /// A hello from `client`, with the host's `javaHome`, asking about `accounts`.
-    public init(client: String? = nil, javaHome: String? = nil, accounts: [String]? = nil) {
+    /// The Consul agent the host's services will use, when the release's line needs one; the
+    /// agent asks it who it is (`HostFacts.consul`). Absent from controllers older than the field.
+    public var consul: ConsulEndpoint?
+    /// A hello from `client`, with the host's `javaHome`, asking about `accounts` and `consul`.
+    public init(client: String? = nil, javaHome: String? = nil, accounts: [String]? = nil, consul: ConsulEndpoint? = nil) {
         self.client = client
         self.javaHome = javaHome
         self.accounts = accounts
+        self.consul = consul
     }
 }
 
@@ -122,6 +126,8 @@ public struct HostFacts: Codable, Sendable, Equatable {
     public var javaSource: String?
     /// The accounts `hello` asked about, in the order asked (absent from older agents).
     public var accounts: [AccountFacts]?
+    /// The Consul agent `hello` asked about, as found (absent when not asked, and from older agents).
+    public var consul: ConsulAgentFacts?
     /// Builds host facts.
     public init(hostname: String, kernel: String, cpus: Int, memoryBytes: UInt64, memoryAvailableBytes: UInt64,
                 diskFreeBytes: UInt64, diskTotalBytes: UInt64, javaVersion: String?, javaError: String?,

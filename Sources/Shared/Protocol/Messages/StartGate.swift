@@ -38,21 +38,3 @@ public struct StartGate: Codable, Sendable, Equatable {
         if !probes.isEmpty { try c.encode(probes, forKey: .probes) }
     }
 }
-
-/// Where a host's Consul agent answers HTTP: `scheme://127.0.0.1:port`, as bk-job's
-/// `spring.cloud.consul` settings name it.
-public struct ConsulEndpoint: Codable, Sendable, Equatable {
-    /// `http` or `https`.
-    public var scheme: String
-    /// The HTTP port on 127.0.0.1 (`CONSUL_HTTP_PORT`, 8500 by default).
-    public var port: Int
-
-    /// An endpoint on 127.0.0.1.
-    public init(scheme: String = "http", port: Int = 8500) {
-        self.scheme = scheme
-        self.port = port
-    }
-
-    /// `http://127.0.0.1:8500`.
-    public var url: String { "\(scheme)://127.0.0.1:\(port)" }
-}

@@ -70,8 +70,7 @@ final class ConfigClient {
     int fetch(List<String> uris, int attempts, int retryMs, String own) throws Unreachable {
         if (uris.isEmpty()) {
             throw new Unreachable("Could not locate PropertySource and the fail fast property is set, failing: "
-                    + "spring.cloud.config.uri is empty" + (own == null ? "" : " (the stand-in does not look"
-                    + " job-config up in Consul: spring.cloud.config.uri must list it)"),
+                    + "spring.cloud.config.uri is empty and spring.cloud.config.discovery.enabled is not true",
                     "org.springframework.web.client.ResourceAccessException: no config server URI configured");
         }
         String lastError = "";

@@ -44,6 +44,10 @@ public final class StandIn {
     /** Known once the knobs are read; SIGTERM before that drains for the default. */
     private volatile int drainSeconds = 2;
     private Web web;
+    /** The host's Consul agent, when the configuration names one. */
+    private volatile ConsulClient consul;
+    /** The id this service registered with Consul under, once it did. */
+    private volatile String registeredId;
 
     private StandIn(Identity id, SpringLog log) {
         this.id = id;
@@ -128,6 +132,12 @@ public final class StandIn {
                     + " in the config: using a generated security password (not shown)");
         }
 
+        try {
+            consul = ConsulClient.of(config, log);
+        } catch (IllegalArgumentException e) {
+            fail(e.getMessage(), null);
+        }
+
         String configEnabled = config.get("spring.cloud.config.enabled");
         if (id.isConfigServer()) {
             // the config server itself fetches nothing
@@ -140,8 +150,16 @@ public final class StandIn {
             ConfigClient client = new ConfigClient(log, application, profile, cu != null ? cu : user,
                     cp != null ? cp : password);
             try {
-                client.fetch(ConfigClient.uris(config.get("spring.cloud.config.uri")), knobs.configAttempts,
-                        knobs.configRetryMs, bkJobLayout ? application : null);
+                List<String> uris;
+                String discovery = config.get("spring.cloud.config.discovery.enabled");
+                if (discovery != null && discovery.trim().equalsIgnoreCase("true")) {
+                    String serviceId = config.get("spring.cloud.config.discovery.service-id");
+                    uris = findConfigServer(serviceId == null || serviceId.isEmpty() ? "configserver" : serviceId.trim(),
+                            knobs);
+                } else {
+                    uris = ConfigClient.uris(config.get("spring.cloud.config.uri"));
+                }
+                client.fetch(uris, knobs.configAttempts, knobs.configRetryMs, bkJobLayout ? application : null);
             } catch (ConfigClient.Unreachable e) {
                 log.error(ConfigClient.LOGGER, e.getMessage());
                 fail("Application run failed", new String[] {
@@ -172,6 +190,8 @@ public final class StandIn {
         web = new Web(id, log, new Web.Security(user, password, actuatorUser, actuatorPassword, bkJobLayout), dirs,
                 repository, managementPort == null ? 0 : managementPort.intValue());
         listen(config, managementPort);
+        ConsulClient.Registration registration = registration(config, application, mainPort, managementPort,
+                bkJobLayout ? null : ConsulClient.Registration.basic(user, password));
 
         long startupAt = T0 + knobs.startupSeconds * 1_000_000_000L;
         long crashAt = knobs.crashAfterSeconds > 0 ? T0 + knobs.crashAfterSeconds * 1_000_000_000L : Long.MAX_VALUE;
@@ -199,6 +219,15 @@ public final class StandIn {
                     log.warn("o.s.b.a.health.HealthEndpointSupport", "Health contributor 'standin' is DOWN"
                             + " (stand-in knob never-healthy is set)");
                 } else {
+                    if (registration != null) {
+                        try {
+                            consul.register(registration);
+                            registeredId = registration.id;
+                        } catch (IOException e) {
+                            fail("Could not register " + registration.name + " with consul: " + e.getMessage()
+                                    + " (spring.cloud.consul.discovery fails fast)", null);
+                        }
+                    }
                     web.state = Web.UP;
                     double took = (now - T0) / 1e9;
                     log.info(id.applicationLogger, "Started " + id.applicationClass + " in " + seconds(took)
@@ -222,6 +251,84 @@ public final class StandIn {
                 // keep serving; only signals and knobs end the process
             }
         }
+    }
+
+    /**
+     * The config servers Consul knows as passing instances of {@code serviceId}, asked
+     * {@code config-attempts} times {@code config-retry-ms} apart, as Spring Cloud Config's
+     * discovery does with fail-fast: none in the end throws, and the service exits.
+     */
+    private List<String> findConfigServer(String serviceId, Knobs knobs) throws ConfigClient.Unreachable {
+        ConsulClient agent = consul;
+        if (agent == null) {
+            throw new ConfigClient.Unreachable("Could not locate PropertySource and the fail fast property is set, failing: "
+                    + "spring.cloud.config.discovery.enabled is true but Consul is disabled or not configured"
+                    + " (spring.cloud.consul.*)", "java.lang.IllegalStateException: No discovery client for " + serviceId);
+        }
+        String last = "";
+        for (int attempt = 1; attempt <= knobs.configAttempts; attempt++) {
+            try {
+                List<String> found = agent.passing(serviceId);
+                if (!found.isEmpty()) {
+                    log.info(ConsulClient.DISCOVERY_LOGGER, "Found " + found.size() + " passing instance"
+                            + (found.size() == 1 ? "" : "s") + " of " + serviceId + " in consul at " + agent.base + ": " + found);
+                    return found;
+                }
+                last = "no instance of " + serviceId + " is passing";
+            } catch (IOException e) {
+                last = e.getMessage();
+            }
+            log.warn(ConsulClient.DISCOVERY_LOGGER, "Could not find " + serviceId + " in consul at " + agent.base
+                    + " (attempt " + attempt + "/" + knobs.configAttempts + "): " + last);
+            if (attempt < knobs.configAttempts && knobs.configRetryMs > 0) {
+                try {
+                    Thread.sleep(knobs.configRetryMs);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+        }
+        throw new ConfigClient.Unreachable("Could not locate PropertySource and the fail fast property is set, failing: "
+                + "no instance of " + serviceId + " is passing in Consul at " + agent.base + " (asked "
+                + knobs.configAttempts + " time" + (knobs.configAttempts == 1 ? "" : "s") + "; last answer: " + last + ")",
+                "java.lang.IllegalStateException: No instances found of configserver (" + serviceId + ")");
+    }
+
+    /** What this service registers with Consul once up, or null when it registers nothing. */
+    private ConsulClient.Registration registration(Yaml config, String application, Integer mainPort,
+                                                   Integer managementPort, String authorization) {
+        if (consul == null || mainPort == null) return null;
+        if (ConsulClient.isFalse(config.get("spring.cloud.consul.discovery.enabled"))
+                || ConsulClient.isFalse(config.get("spring.cloud.consul.discovery.register"))) {
+            return null;
+        }
+        ConsulClient.Registration r = new ConsulClient.Registration();
+        String name = config.get("spring.cloud.consul.discovery.service-name");
+        r.name = name == null || name.isEmpty() ? application : name.trim();
+        String address = config.get("spring.cloud.consul.discovery.ip-address");
+        if (address == null || address.isEmpty()) address = config.get("server.address");
+        if (address == null || address.isEmpty()) address = System.getProperty("machine.ip");
+        if (address == null || address.isEmpty()) address = "127.0.0.1";
+        r.address = address.trim();
+        r.port = mainPort.intValue();
+        String path = config.get("spring.cloud.consul.discovery.health-check-path");
+        if (path == null || path.isEmpty()) path = "/actuator/health";
+        int healthPort = managementPort != null ? managementPort.intValue() : r.port;
+        r.healthUrl = "http://" + r.address + ":" + healthPort + (path.startsWith("/") ? path : "/" + path);
+        String interval = config.get("spring.cloud.consul.discovery.health-check-interval");
+        if (interval != null && !interval.isEmpty()) r.interval = interval.trim();
+        String critical = config.get("spring.cloud.consul.discovery.health-check-critical-timeout");
+        if (critical != null && !critical.isEmpty()) r.deregisterAfter = critical.trim();
+        String id = config.get("spring.cloud.consul.discovery.instance-id");
+        if (id == null || id.isEmpty()) {
+            id = r.name + "-" + r.address + "-" + r.port;
+        } else {
+            id = id.replace("${machine.ip}", r.address).replace("${server.port}", String.valueOf(r.port))
+                    .replace("${spring.application.name}", application).trim();
+        }
+        r.id = id;
+        r.authorization = authorization;
+        return r;
     }
 
     /** Reads every file named by spring.config.additional-location (comma-separated; later wins). */
@@ -462,6 +569,9 @@ public final class StandIn {
         } catch (InterruptedException e) {
             // exit now
         }
+        ConsulClient agent = consul;
+        String id = registeredId;
+        if (agent != null && id != null) agent.deregister(id);
         log.info("o.s.c.c.s.AbstractApplicationContext", "Drained; closing the application context, exit status 143");
         Runtime.getRuntime().halt(143);
     }
