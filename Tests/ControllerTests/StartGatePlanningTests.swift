@@ -8,15 +8,22 @@ struct StartGatePlanningTests {
     static let placement = """
           job-config: [h1, h3]
           job-manage: [h1, h2]
-          job-execute: [h2]
+          job-execute: [h2, h3]
         """
 
-    func desired(consul: [String: ConsulEndpoint] = [:]) throws -> DesiredFleet {
+    /// The fixture's fleet; with `consul`, the catalog line needs Consul and each host's
+    /// agent is the one given.
+    func desired(consul: [String: ConsulEndpoint]? = nil) throws -> DesiredFleet {
         let fixture = try PlanningFixture()
         var manifest = try fixture.manifest(Self.placement)
-        for index in manifest.hosts.indices { manifest.hosts[index].consul = consul[manifest.hosts[index].name] }
-        return try DesiredFleet.build(manifest: manifest, catalog: fixture.catalog,
-                                      env: try EnvFile.load(path: "\(fixture.dir)/job.env"))
+        var catalog = fixture.catalog
+        if let consul {
+            catalog.needsConsul = true
+            for index in manifest.hosts.indices {
+                manifest.hosts[index].consulSetting = try #require(consul[manifest.hosts[index].name])
+            }
+        }
+        return try DesiredFleet.build(manifest: manifest, catalog: catalog, env: try EnvFile.load(path: "\(fixture.dir)/job.env"))
     }
 
     @Test("without Consul a dependent waits for a healthy answer from job-config on any of its hosts")
@@ -33,17 +40,22 @@ struct StartGatePlanningTests {
         }
     }
 
-    @Test("with Consul on the host the gate asks that host's agent, whatever the placement of job-config")
+    @Test("with Consul each dependent asks its own host's agent; an https agent falls back to the health checks")
     func consulGates() throws {
-        let endpoint = ConsulEndpoint(scheme: "http", port: 18_512)
-        let fleet = try desired(consul: ["h2": endpoint])
-        let onH2 = fleet.instances(on: "h2")
-        #expect(!onH2.isEmpty)
-        for instance in onH2 {
-            #expect(instance.spec.startGates == [StartGate(service: "job-config", consul: endpoint)])
+        let ports = ["h1": 18_511, "h2": 18_512]
+        var consul = ports.mapValues { ConsulEndpoint(scheme: "http", port: $0) }
+        consul["h3"] = ConsulEndpoint(scheme: "https", port: 18_513)
+        let fleet = try desired(consul: consul)
+        for instance in fleet.instances where instance.service != "job-config" {
+            let gate = try #require(instance.spec.startGates.first)
+            if let port = ports[instance.host.name] {
+                #expect(instance.spec.startGates == [StartGate(service: "job-config", consul: ConsulEndpoint(scheme: "http", port: port))],
+                        "\(instance.key)")
+            } else {
+                #expect(gate.consul == nil && gate.probes.count == 2, "the agent speaks no TLS: \(instance.key)")
+            }
         }
-        let manageOnH1 = try #require(fleet.instances(of: "job-manage").first { $0.host.name == "h1" })
-        #expect(manageOnH1.spec.startGates.first?.consul == nil, "h1 has no Consul: health probes")
+        #expect(fleet.instances.contains { $0.host.name == "h3" && $0.service == "job-execute" })
     }
 
     @Test("the gates are part of the revision: moving job-config changes its dependents' gates and revisions")

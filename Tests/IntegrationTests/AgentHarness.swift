@@ -62,6 +62,8 @@ final class AgentTestHost {
             "BK_JOB_BACKUP_SERVER_PORT": "\(Self.ports["job-backup"]!)",
             "BK_JOB_ACTUATOR_USER": Self.actuatorUser, "BK_JOB_ACTUATOR_PASSWORD": Self.actuatorPassword,
             "BK_JOB_STANDIN_STARTUP_SECONDS": "1", "BK_JOB_STANDIN_DRAIN_SECONDS": "1",
+            // Rendered as a host's would be; the specs below run the stand-ins without Consul.
+            "CONSUL_HTTP_PORT": "8500", "CONSUL_SCHEME": "http",
         ]
         let fm = FileManager.default
         try fm.createDirectory(atPath: "\(home)/etc/job", withIntermediateDirectories: true)
@@ -91,7 +93,10 @@ final class AgentTestHost {
             name: service,
             command: ["java", "-Xms16m", "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xshare:auto",
                       "-Dspring.config.additional-location=file://\(home)/etc/job/application-\(short).yml",
-                      "-Djob.log.dir=\(home)/logs/job", "-jar", "\(home)/job/backend/\(service)/\(service).jar"],
+                      "-Djob.log.dir=\(home)/logs/job",
+                      // No Consul on this machine's agent tests: no registration, job-config by its URI.
+                      "-Dspring.cloud.consul.enabled=false", "-Dspring.cloud.config.discovery.enabled=false",
+                      "-jar", "\(home)/job/backend/\(service)/\(service).jar"],
             env: env,
             release: releases[service],
             health: HealthCheckSpec(probe: .http(HTTPProbeSpec(url: "http://\(address):\(port)/actuator/health",

@@ -130,8 +130,9 @@ extension SSHIntegration {
 
         @Test("[host]:port entries are used for a host on another port, and accept-new writes that form")
         func nonStandardPort() async throws {
-            // A second, one-host sandbox on port 2222 of the same network.
-            let other = Sandbox(dir: fleet.sandbox.dir + "-port", network: fleet.sandbox.network)
+            // A second, one-host sandbox on port 2222 (on a network of its own: its host's Consul
+            // agent takes ports that follow from the network).
+            let other = Sandbox(dir: fleet.sandbox.dir + "-port", network: "127.0.33")
             defer { _ = try? other.down() }
             var environment = other.environment
             environment["JOBFLEET_SANDBOX_PORT"] = "2222"

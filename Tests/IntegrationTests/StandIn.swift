@@ -43,6 +43,9 @@ struct StandIn {
         values["BK_HOME"] = host.bkHome
         values["LAN_IP"] = host.address
         values["HOST_NAME"] = host.name
+        // The host's own Consul agent, as the controller renders it.
+        values["CONSUL_HTTP_PORT"] = String(host.consulPort ?? 8500)
+        values["CONSUL_SCHEME"] = "http"
         let configHost = sandbox.hosts[0]
         if values["BK_JOB_CONFIG_SERVERS"] == nil {
             values["BK_JOB_CONFIG_SERVERS"] = "http://\(configHost.address):\(try port("job-config"))"

@@ -125,26 +125,6 @@ struct HTTPProbe {
         return false
     }
 
-    /// The body of a whole answer, with a chunked transfer encoding taken off.
-    static func decodedBody(of answer: [UInt8]) -> String {
-        let text = body(of: answer)
-        let head = String(decoding: answer.prefix(answer.count - text.utf8.count), as: UTF8.self).lowercased()
-        guard head.split(separator: "\r\n").contains(where: {
-                  $0.hasPrefix("transfer-encoding:") && $0.contains("chunked") }) else { return text }
-        var bytes = Array(text.utf8)[...]
-        var decoded: [UInt8] = []
-        while let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\r")) {
-            let sizeText = String(decoding: bytes[bytes.startIndex..<lineEnd], as: UTF8.self)
-                .split(separator: ";").first.map(String.init) ?? ""
-            guard let size = Int(sizeText.trimmed, radix: 16), size > 0 else { break }
-            let start = lineEnd + 2
-            guard start + size <= bytes.endIndex else { break }
-            decoded += bytes[start..<(start + size)]
-            bytes = bytes[min(start + size + 2, bytes.endIndex)...]
-        }
-        return String(decoding: decoded, as: UTF8.self)
-    }
-
     /// The text after the blank line that ends the headers (empty when there is none).
     static func body(of answer: [UInt8]) -> String {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)

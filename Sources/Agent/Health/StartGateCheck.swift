@@ -43,10 +43,9 @@ enum ConsulHealth {
         guard consul.scheme == "http" else {
             return "Consul at \(consul.url): the agent asks Consul over http only"
         }
-        let target = HTTPProbe.Target(host: "127.0.0.1", port: consul.port, path: "/v1/health/service/\(service)?passing")
         do {
-            let answer = try HTTPProbe.get(target, timeout: timeout, wholeBody: true)
-            return verdict(answer, service: service, consul: consul)
+            return verdict(try ConsulProbe.get("/v1/health/service/\(service)?passing", from: consul, timeout: timeout),
+                           service: service, consul: consul)
         } catch {
             return "Consul at \(consul.url): \(error)"
         }
@@ -56,7 +55,7 @@ enum ConsulHealth {
     static func verdict(_ answer: [UInt8], service: String, consul: ConsulEndpoint) -> String? {
         guard let code = HTTPProbe.statusCode(answer) else { return "Consul at \(consul.url) gave no HTTP answer" }
         guard code == 200 else { return "Consul at \(consul.url) answered \(code)" }
-        let body = HTTPProbe.decodedBody(of: answer)
+        let body = HTTPProbe.body(of: answer)
         guard let entries = try? JSONDecoder().decode([Entry].self, from: Data(body.utf8)) else {
             return "Consul at \(consul.url) gave an answer that is not a list of instances"
         }

@@ -15,26 +15,32 @@ enum ConsulProbe {
             facts.unchecked = "the agent speaks plain HTTP only; \(endpoint.url) is not checked"
             return facts
         }
-        let target = HTTPProbe.Target(host: ConsulEndpoint.address, port: endpoint.port, path: "/v1/agent/self")
-        var answer: [UInt8] = []
         do {
-            let deadline = Monotonic.now + timeout
-            let connection = try TCPConnection.open(host: target.host, port: target.port, timeout: timeout)
-            defer { connection.close() }
-            // HTTP/1.0, so the answer is never chunked: the body is what comes before the close.
-            let request = "GET \(target.path) HTTP/1.0\r\nHost: \(target.host):\(target.port)\r\n"
-                + "User-Agent: jobfleet-agent\r\nAccept: application/json\r\n\r\n"
-            try connection.send(Array(request.utf8), until: deadline)
-            while answer.count < maxAnswerBytes && !HTTPProbe.isComplete(answer) {
-                let chunk = try connection.receive(limit: 64 * 1024, until: deadline)
-                if chunk.isEmpty { break }
-                answer += chunk
-            }
+            return judge(try get("/v1/agent/self", from: endpoint, timeout: timeout), facts: facts)
         } catch {
             facts.problem = "no Consul agent answers at \(endpoint.url): \(error)"
             return facts
         }
-        return judge(answer, facts: facts)
+    }
+
+    /// GETs `path` from the Consul agent at `endpoint` (plain HTTP on 127.0.0.1) and returns the
+    /// whole answer, at most `maxAnswerBytes`. HTTP/1.0, so the answer is never chunked: the
+    /// body is what comes before the close.
+    static func get(_ path: String, from endpoint: ConsulEndpoint, timeout: Double) throws -> [UInt8] {
+        let target = HTTPProbe.Target(host: ConsulEndpoint.address, port: endpoint.port, path: path)
+        var answer: [UInt8] = []
+        let deadline = Monotonic.now + timeout
+        let connection = try TCPConnection.open(host: target.host, port: target.port, timeout: timeout)
+        defer { connection.close() }
+        let request = "GET \(target.path) HTTP/1.0\r\nHost: \(target.host):\(target.port)\r\n"
+            + "User-Agent: jobfleet-agent\r\nAccept: application/json\r\n\r\n"
+        try connection.send(Array(request.utf8), until: deadline)
+        while answer.count < maxAnswerBytes && !HTTPProbe.isComplete(answer) {
+            let chunk = try connection.receive(limit: 64 * 1024, until: deadline)
+            if chunk.isEmpty { break }
+            answer += chunk
+        }
+        return answer
     }
 
     /// Reads `/v1/agent/self`'s answer into `facts`.

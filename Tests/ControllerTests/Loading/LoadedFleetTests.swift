@@ -74,7 +74,7 @@ struct LoadedFleetTests {
             .write(toFile: path, atomically: true, encoding: .utf8)
         let fleet = try LoadedFleet.load(LoadedManifest.load(path: path), checksums: ChecksumCache())
         #expect(fleet.desired.warnings.map(\.description) == [
-            "\(fixture.dir)/global.env:1: BK_HOME: is ignored: jobfleet sets BK_HOME for each host (hosts[].bk_home and address in the manifest)",
+            "\(fixture.dir)/global.env:1: BK_HOME: is ignored: jobfleet sets BK_HOME for each host (hosts[].bk_home (or bk_home) in the manifest)",
             "\(template):3: BK_DOMAIN: has no value in the env files; rendered empty (release.undefined: empty)",
         ])
         let manage = try #require(fleet.desired.instances.first { $0.label == "job-manage@h2" })
