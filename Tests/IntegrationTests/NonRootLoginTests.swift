@@ -9,8 +9,9 @@ import TestSupport
 @Suite("a fleet reached through a non-root login user", .serialized, .enabled(if: Prerequisites.runIntegration))
 final class NonRootLoginTests {
     var sandbox = Sandbox.forSuite("non-root-login", network: "127.0.7")
-    let scratch: String
-    let cli: JobFleetCLI
+    let small: SmallFleet
+    var cli: JobFleetCLI { small.cli }
+    var scratch: String { small.scratch }
 
     init() throws {
         try Prerequisites.require()
@@ -18,24 +19,18 @@ final class NonRootLoginTests {
             sandbox.loginUser = "jobfleet-login"
             try sandbox.prepareLoginUser("jobfleet-login")
         }
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("jobfleet-nonroot-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        small = try SmallFleet(prefix: "jobfleet-nonroot")
         try sandbox.up(2)
-        cli = JobFleetCLI(journal: "\(scratch)/journal.sqlite")
     }
 
     deinit {
         _ = try? sandbox.down()
-        try? FileManager.default.removeItem(atPath: scratch)
+        small.remove()
     }
 
     /// The sandbox manifest with only job-config on h1 and job-manage on h2.
     func smallManifest() throws -> String {
-        let text = try String(contentsOfFile: sandbox.manifestPath, encoding: .utf8)
-        let head = try #require(text.components(separatedBy: "\nservices:").first)
-        let path = "\(scratch)/small.yaml"
-        try (head + "\nservices:\n  job-config: [h1]\n  job-manage: [h2]\n").write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try small.manifest(of: sandbox)
     }
 
     /// The account owning process `pid`, as `ps` says.

@@ -11,31 +11,24 @@ import TestSupport
        .enabled(if: Prerequisites.runIntegration && getuid() == 0))
 final class ServiceAccountDeployTests {
     var sandbox = Sandbox.forSuite("service-account", network: "127.0.12")
-    let scratch: String
-    let cli: JobFleetCLI
+    let small: SmallFleet
+    var cli: JobFleetCLI { small.cli }
 
     init() throws {
         try Prerequisites.require()
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("jobfleet-runas-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        small = try SmallFleet(prefix: "jobfleet-runas")
         try sandbox.up(2)
-        cli = JobFleetCLI(journal: "\(scratch)/journal.sqlite")
     }
 
     deinit {
         _ = try? sandbox.down()
-        try? FileManager.default.removeItem(atPath: scratch)
+        small.remove()
     }
 
     /// The sandbox manifest with job-config on h1 and job-manage on h2, its `run_as` line
     /// replaced by `runAs` when given.
     func manifest(runAs: String? = nil, name: String = "small.yaml") throws -> String {
-        var text = try String(contentsOfFile: sandbox.manifestPath, encoding: .utf8)
-        text = try #require(text.components(separatedBy: "\nservices:").first)
-        if let runAs { text = text.replacingOccurrences(of: "run_as: blueking", with: "run_as: \(runAs)") }
-        let path = "\(scratch)/\(name)"
-        try (text + "\nservices:\n  job-config: [h1]\n  job-manage: [h2]\n").write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try small.manifest(of: sandbox, runAs: runAs, name: name)
     }
 
     /// The open-files limit the sandbox's manifest gives services (204800 unless this machine
